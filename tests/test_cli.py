@@ -1,0 +1,86 @@
+"""The CLI surface: help, version, and one clear line for every user error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from groundwork import __version__
+from groundwork.cli import run
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"groundwork {__version__}"
+
+
+def test_help_lists_the_new_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Usage: groundwork" in out
+    assert "new" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["new", "service"], "Missing argument 'NAME'"),
+        (["new", "service", "orders", "--domain", "commerce"], "Missing option '--team'"),
+        (["new", "service", "orders", "--team", "t", "--domain", "d", "--port", "abc"], "'--port'"),
+        (["new", "service", "orders", "--tema", "t"], "No such option: --tema"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
+def test_usage_errors_are_one_line(argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("error: ")
+    assert expected.lower() in lines[0].lower()
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["Orders"], "service_name 'Orders' is not a DNS-1123 label"),
+        (["orders", "--port", "80"], "http_port 80 is out of range: use a port from 1024 to 65535 (e.g. 8080) (set by --port)"),
+        (["orders", "--calls", "orders"], "downstreams lists 'orders', the service itself"),
+        (["orders", "--gitops-repo", "not a repo"], "gitops_repo 'not a repo' is not a GitHub repository"),
+    ],
+)
+def test_refused_answers_name_the_option_and_write_nothing(
+    argv: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "svc"
+    code = run(["new", "service", *argv, "--team", "team-a", "--domain", "commerce", "--dest", str(dest), "--no-lock"])
+    assert code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("error: ")
+    assert expected in err[0]
+    assert not dest.exists()
+    assert list(tmp_path.iterdir()) == [], "a refused answer left files behind"
+
+
+def test_existing_destination_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    code = run(["new", "service", "orders", "--team", "t", "--domain", "d", "--dest", str(tmp_path), "--no-lock"])
+    assert code == 1
+    assert "already exists and is not empty" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_console_script_has_no_traceback_on_bad_input(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "groundwork", "new", "service", "ünïcode", "--team", "t", "--domain", "d",
+         "--dest", str(tmp_path / "x"), "--no-lock"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "is not a DNS-1123 label" in result.stderr
