@@ -1,0 +1,145 @@
+"""External command-line judges that groundwork runs in their own isolated environments, pinned here.
+
+checkov cannot share an environment with the project's own dependencies (it conflicts with pulumi), so it
+runs through `uvx` from an exact version: the first run downloads it from PyPI into uv's cache, later runs
+use the cache with `uvx --offline`. checkov's own network features stay off: `--skip-download` (no Prisma
+Cloud policy download), `BC_SKIP_MAPPING` (no guideline mapping download) and `CKV_SKIP_PACKAGE_UPDATE_CHECK`
+(no version check).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from groundwork.errors import GroundworkError
+
+CHECKOV_VERSION = "3.3.30"
+
+CHECKOV_OFFLINE_ENV: Mapping[str, str] = {
+    "BC_SKIP_MAPPING": "TRUE",
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+}
+
+
+class ToolFailed(GroundworkError):
+    """An external judge could not run, or crashed instead of judging."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check checkov ran on one resource."""
+
+    check_id: str
+    name: str
+    file: str
+    resource: str
+    lines: tuple[int, int]
+
+    def __str__(self) -> str:
+        return f"{self.check_id} {self.file}:{self.lines[0]}-{self.lines[1]} {self.resource}: {self.name}"
+
+
+@dataclass(frozen=True)
+class CheckovReport:
+    """What checkov decided: every check that passed, failed or was skipped, across the frameworks asked for."""
+
+    passed: tuple[CheckResult, ...]
+    failed: tuple[CheckResult, ...]
+    skipped: tuple[CheckResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def checkov_command(arguments: Sequence[str], uvx: str = "uvx", offline: bool = True) -> list[str]:
+    """The command line that runs the pinned checkov with `arguments` after it; `offline` also keeps uv off
+    the network (the pinned version must then be in uv's cache already)."""
+    uv_flags = ["--quiet", "--offline"] if offline else ["--quiet"]
+    return [uvx, *uv_flags, "--from", f"checkov=={CHECKOV_VERSION}", "checkov", "--skip-download", *arguments]
+
+
+def _checkov_is_cached(uvx: str) -> bool:
+    """Whether uv can build the pinned checkov environment from its cache alone (a fraction of a second)."""
+    probe = [uvx, "--quiet", "--offline", "--from", f"checkov=={CHECKOV_VERSION}", "python", "-c", ""]
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+
+def run_checkov(
+    directory: Path,
+    frameworks: Sequence[str],
+    config_file: Path | None = None,
+    external_checks_dirs: Sequence[Path] = (),
+    timeout_seconds: float = 600,
+) -> CheckovReport:
+    """Run the pinned checkov on `directory` and return its verdict; raise ToolFailed if it could not judge.
+
+    `config_file` is a checkov configuration (e.g. the `skip-check` list with its justifications);
+    `external_checks_dirs` hold custom policies (Python checks need an `__init__.py` in their folder).
+    """
+    uvx = shutil.which("uvx")
+    if uvx is None:
+        raise ToolFailed("uvx is not installed, so checkov cannot run", "install uv (https://docs.astral.sh/uv/)")
+    arguments = ["--directory", str(directory), "--output", "json", "--framework", *frameworks]
+    if config_file is not None:
+        arguments += ["--config-file", str(config_file)]
+    for checks_dir in external_checks_dirs:
+        arguments += ["--external-checks-dir", str(checks_dir)]
+    try:
+        result = subprocess.run(
+            checkov_command(arguments, uvx, offline=_checkov_is_cached(uvx)),
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **CHECKOV_OFFLINE_ENV},
+            timeout=timeout_seconds,
+        )
+    except subprocess.TimeoutExpired:
+        raise ToolFailed(
+            f"checkov {CHECKOV_VERSION} did not finish within {timeout_seconds:.0f} s on {directory}",
+            "run it by hand to see where it hangs",
+        ) from None
+    # checkov exits 1 when a check failed; anything else non-zero (or no JSON) means it did not judge.
+    if result.returncode not in (0, 1):
+        raise ToolFailed(f"checkov {CHECKOV_VERSION} exited {result.returncode}: {_last_line(result.stderr)}")
+    return parse_checkov_json(result.stdout)
+
+
+def parse_checkov_json(output: str) -> CheckovReport:
+    """Read checkov's `--output json`: one report object, a list of them (several frameworks), or a summary
+    object with no `results` when nothing was scanned."""
+    try:
+        document = json.loads(output)
+    except json.JSONDecodeError:
+        raise ToolFailed(f"checkov printed no JSON report: {_last_line(output)}") from None
+    reports = document if isinstance(document, list) else [document]
+    passed: list[CheckResult] = []
+    failed: list[CheckResult] = []
+    skipped: list[CheckResult] = []
+    for report in reports:
+        results = report.get("results", {}) if isinstance(report, dict) else {}
+        passed += [_check(item) for item in results.get("passed_checks", [])]
+        failed += [_check(item) for item in results.get("failed_checks", [])]
+        skipped += [_check(item) for item in results.get("skipped_checks", [])]
+    return CheckovReport(tuple(passed), tuple(failed), tuple(skipped))
+
+
+def _check(item: Mapping[str, object]) -> CheckResult:
+    line_range = item.get("file_line_range") or [0, 0]
+    first, last = (int(n) for n in line_range) if isinstance(line_range, list) else (0, 0)
+    return CheckResult(
+        check_id=str(item.get("check_id", "")),
+        name=str(item.get("check_name", "")),
+        file=str(item.get("file_path", "")),
+        resource=str(item.get("resource", "")),
+        lines=(first, last),
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
