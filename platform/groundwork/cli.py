@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from groundwork import __version__
-from groundwork.commands import new
+from groundwork.commands import check, new
 from groundwork.errors import GroundworkError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(new.app, name="new")
+app.command("check")(check.check)
 
 
 def _show_version(value: bool) -> None:

@@ -1,0 +1,104 @@
+"""The gate's verdict for people (grouped text) and for machines (`--json`)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from groundwork.check.model import Finding, Report, Stage, Target
+
+_STAGE_ORDER = {stage: n for n, stage in enumerate(Stage)}
+
+
+def _display(path: Path | None, root: Path) -> str:
+    if path is None:
+        return ""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _groups(report: Report) -> list[tuple[Target | None, list[Finding]]]:
+    """Findings per target (app, then environment, in discovery order), sorted by stage, file and rule."""
+    by_target: dict[tuple[str, str, Path | None], list[Finding]] = {}
+    for finding in report.findings:
+        by_target.setdefault((finding.app, finding.env, finding.target), []).append(finding)
+    groups: list[tuple[Target | None, list[Finding]]] = []
+    for target in report.targets:
+        found = by_target.pop((target.app, target.env, target.path), [])
+        groups.append((target, sorted(found, key=lambda f: (_STAGE_ORDER[f.stage], str(f.file), f.rule, f.resource))))
+    for (_app, _env, _path), found in by_target.items():  # findings not tied to a discovered target
+        groups.append((None, found))
+    return groups
+
+
+def render_text(report: Report) -> str:
+    lines = [f"groundwork check {report.root}"]
+    failing = 0
+    for target, findings in _groups(report):
+        if not findings:
+            continue
+        failing += 1
+        app, env = (target.app, target.env) if target else (findings[0].app, findings[0].env)
+        where = f"  ({_display(target.path, report.root)})" if target else ""
+        lines.append("")
+        lines.append(f"{app} / {env}{where}: {len(findings)} finding{'s' if len(findings) != 1 else ''}")
+        for f in findings:
+            resource = f" {f.resource}:" if f.resource else ":"
+            lines.append(
+                f"  {f.app}/{f.env} {_display(f.file, report.root)} [{f.stage} {f.rule}]{resource} {f.message}"
+            )
+    lines.append("")
+    lines.append(_summary(report, failing))
+    return "\n".join(lines)
+
+
+def _summary(report: Report, failing: int) -> str:
+    apps = {t.app for t in report.targets}
+    counts = Counter(f.stage for f in report.findings)
+    stages = ", ".join(f"{stage} {counts.get(stage, 0)}" for stage in Stage)
+    verdict = "PASSED" if report.ok else "FAILED"
+    return (
+        f"{verdict}: {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} in {failing} of "
+        f"{len(report.targets)} targets ({len(apps)} apps), {report.documents} documents checked ({stages})"
+    )
+
+
+def render_json(report: Report) -> str:
+    counts = Counter(f.stage for f in report.findings)
+    groups: list[dict[str, Any]] = []
+    for target, findings in _groups(report):
+        groups.append(
+            {
+                "app": target.app if target else findings[0].app,
+                "env": target.env if target else findings[0].env,
+                "path": _display(target.path, report.root) if target else None,
+                "ok": not findings,
+                "findings": [
+                    {
+                        "file": _display(f.file, report.root),
+                        "stage": str(f.stage),
+                        "rule": f.rule,
+                        "resource": f.resource,
+                        "message": f.message,
+                    }
+                    for f in findings
+                ],
+            }
+        )
+    document = {
+        "ok": report.ok,
+        "root": str(report.root),
+        "summary": {
+            "targets": len(report.targets),
+            "apps": len({t.app for t in report.targets}),
+            "documents": report.documents,
+            "findings": len(report.findings),
+            "by_stage": {str(stage): counts.get(stage, 0) for stage in Stage},
+        },
+        "targets": groups,
+    }
+    return json.dumps(document, indent=2)

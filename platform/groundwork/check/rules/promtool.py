@@ -1,0 +1,195 @@
+"""Run promtool over every PrometheusRule: one `check rules` over all rules files, then `test rules` over the
+generated unit tests (split across the workers). Identical rule sets (the same rules and SLO, e.g. an app
+whose overlays do not touch its rules) are checked once and reported for every place they appear."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from groundwork.check.errors import ToolBroken, ToolMissing
+from groundwork.check.model import Document, Finding, Stage
+from groundwork.check.rules.slo import Slo, read_slo
+from groundwork.check.rules.synth import RuleTests, synthesize
+
+RULE_CHECK = "promtool-check-rules"
+RULE_OUTAGE = "promtool-test-outage"
+RULE_HEALTHY = "promtool-test-healthy"
+PROMTOOL_TIMEOUT_SECONDS = 900
+MAX_MESSAGE = 600
+
+_ALERTNAME = re.compile(r'alertname="([^"]+)"')
+_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def find_promtool() -> str:
+    found = shutil.which("promtool")
+    if found is None:
+        raise ToolMissing(
+            "promtool is not installed, so PrometheusRules cannot be checked",
+            "install it with 'apt-get install --no-install-recommends prometheus' (or run ./scripts/install-tools)",
+        )
+    return found
+
+
+def is_rule(document: Document) -> bool:
+    return document.kind == "PrometheusRule" and document.api_version.startswith("monitoring.coreos.com/")
+
+
+@dataclass
+class _RuleSet:
+    name: str
+    groups: list[Any]
+    slo: Slo
+    documents: list[Document] = field(default_factory=list)
+    tests: RuleTests | None = None
+
+
+def run_rules(documents: Sequence[Document], promtool: str, workers: int = 2) -> list[Finding]:
+    sets = _rule_sets(d for d in documents if is_rule(d))
+    if not sets:
+        return []
+    findings: list[Finding] = []
+    with tempfile.TemporaryDirectory(prefix="groundwork-promtool-") as scratch:
+        folder = Path(scratch)
+        for rule_set in sets:
+            _dump(folder / rule_set.name, {"groups": rule_set.groups})
+        checked = _run(promtool, ["check", "rules"], [s.name for s in sets], folder, "Checking ")
+        testable: list[tuple[str, _RuleSet, str]] = []
+        for rule_set in sets:
+            ok, lines = checked[rule_set.name]
+            if not ok:
+                findings += _report(rule_set, RULE_CHECK, lines)
+                continue
+            rule_set.tests = synthesize(rule_set.groups, rule_set.slo, rule_set.name)
+            if rule_set.tests is None:
+                continue
+            stem = rule_set.name.removesuffix(".rules.yaml")
+            for kind, content in (("outage", rule_set.tests.outage), ("healthy", rule_set.tests.healthy)):
+                if content is not None:
+                    _dump(folder / f"{stem}.{kind}.test.yaml", content)
+                    testable.append((f"{stem}.{kind}.test.yaml", rule_set, kind))
+        chunks = [testable[i::workers] for i in range(workers) if testable[i::workers]]
+        with ThreadPoolExecutor(max(1, len(chunks))) as pool:
+            runs = pool.map(
+                lambda chunk: _run(
+                    promtool, ["test", "rules"], [name for name, _, _ in chunk], folder, "Unit Testing:"
+                ),
+                chunks,
+            )
+            tested: dict[str, tuple[bool, list[str]]] = {}
+            for result in runs:
+                tested.update(result)
+    for name, rule_set, kind in testable:
+        ok, lines = tested[name]
+        if not ok:
+            findings += _report(
+                rule_set, RULE_OUTAGE if kind == "outage" else RULE_HEALTHY, _explain(rule_set, kind, lines)
+            )
+    return findings
+
+
+def _rule_sets(documents: Any) -> list[_RuleSet]:
+    sets: dict[str, _RuleSet] = {}
+    slos: dict[Path, Slo] = {}
+    for document in documents:
+        spec = document.body.get("spec")
+        groups = spec.get("groups") if isinstance(spec, dict) else None
+        if not isinstance(groups, list):
+            continue  # the schema stage reports a PrometheusRule without spec.groups
+        app_dir = _app_dir(document.target.path)
+        if app_dir not in slos:
+            slos[app_dir] = read_slo(app_dir)
+        slo = slos[app_dir]
+        key = hashlib.sha256(yaml.dump([groups, repr(slo)], Dumper=_Dumper).encode()).hexdigest()
+        if key not in sets:
+            sets[key] = _RuleSet(f"r{len(sets)}.rules.yaml", groups, slo)
+        sets[key].documents.append(document)
+    return list(sets.values())
+
+
+def _app_dir(target_path: Path) -> Path:
+    """gitops/apps/<app> for an overlay (gitops/apps/<app>/overlays/<env>), else the target folder itself."""
+    return target_path.parent.parent if target_path.parent.name == "overlays" else target_path
+
+
+def _dump(path: Path, content: Any) -> None:
+    path.write_text(yaml.dump(content, Dumper=_Dumper, sort_keys=False), encoding="utf-8")
+
+
+def _run(
+    promtool: str, command: list[str], files: list[str], folder: Path, header: str
+) -> dict[str, tuple[bool, list[str]]]:
+    """Run promtool on `files` (relative to `folder`); per file: (passed, the lines it printed about it)."""
+    if not files:
+        return {}
+    try:
+        done = subprocess.run(
+            [promtool, *command, *files],
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,  # one pipe keeps promtool's per-file blocks in order
+            text=True,
+            check=False,
+            timeout=PROMTOOL_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise ToolBroken(f"promtool {' '.join(command)} did not finish in {PROMTOOL_TIMEOUT_SECONDS} s") from None
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in done.stdout.splitlines():
+        if line.startswith(header):
+            current = blocks.setdefault(line[len(header) :].strip(), [])
+        elif current is not None and line.strip():
+            current.append(line.strip())
+    results: dict[str, tuple[bool, list[str]]] = {}
+    for name in files:
+        lines = blocks.get(name)
+        if lines is None:
+            raise ToolBroken(f"promtool {' '.join(command)} said nothing about {name}: {done.stdout.strip()[-300:]}")
+        failed = any(line.startswith("FAILED") for line in lines)
+        detail = [line.removeprefix(f"{name}: ") for line in lines if not line.startswith(("SUCCESS", "FAILED"))]
+        results[name] = (not failed, detail)
+    if done.returncode != 0 and all(ok for ok, _ in results.values()):
+        raise ToolBroken(f"promtool {' '.join(command)} exited {done.returncode}: {done.stdout.strip()[-300:]}")
+    return results
+
+
+def _explain(rule_set: _RuleSet, kind: str, lines: list[str]) -> list[str]:
+    """Name the alerts that misbehaved, from promtool's `got:` samples; promtool's own words if unparseable."""
+    tests = rule_set.tests
+    assert tests is not None
+    text = " ".join(lines)
+    got = set(_ALERTNAME.findall(text.split("got:", 1)[1])) if "got:" in text else None
+    when = f"{tests.eval_minutes}m"
+    if kind == "outage":
+        missing = sorted(set(tests.paging) - got) if got is not None else []
+        if missing:
+            return [
+                f"under a synthetic outage (every request 5xx and slower than every bucket) these paging alerts "
+                f"are not firing after {when}: {', '.join(missing)}"
+            ]
+        return ["a synthetic outage does not fire every paging alert:", *lines]
+    if got:
+        return [
+            f"healthy traffic (5xx and slow requests at half the SLO error budget) fires or holds pending "
+            f"after {when}: {', '.join(sorted(got))}"
+        ]
+    return ["healthy traffic makes alerts fire:", *lines]
+
+
+def _report(rule_set: _RuleSet, rule: str, lines: list[str]) -> list[Finding]:
+    message = " ".join(" ".join(lines).split())
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
+    return [Finding.about(document, Stage.RULES, rule, message or "failed") for document in rule_set.documents]

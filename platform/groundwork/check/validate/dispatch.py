@@ -1,0 +1,60 @@
+"""Route every document to the validator for its API group; a kind that none knows is an error."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from groundwork.check.model import Document, Finding, Stage
+from groundwork.check.validate import argocd, core, models
+
+RULE_NO_KIND = "no-kind"
+RULE_UNKNOWN_KIND = "unknown-kind"
+RULE_ARGOCD = "argo-cd-schema"
+
+
+class SchemaJudge:
+    """Holds the (expensive, cached) validators for one run."""
+
+    def __init__(self, kubernetes_version: str = core.KUBERNETES_VERSION, cache: Path | None = None) -> None:
+        self.core = core.CoreSchemas(kubernetes_version)
+        self.models = models.ModelSchemas()
+        self.cache = cache
+        self.core_rule = f"k8s-{self.core.minor}-strict"
+
+    def judge(self, documents: Sequence[Document]) -> list[Finding]:
+        findings: list[Finding] = []
+        argo: list[Document] = []
+        for document in documents:
+            api_version, kind = document.api_version, document.kind
+            if not api_version or not kind:
+                missing = " and ".join(name for name, v in (("apiVersion", api_version), ("kind", kind)) if not v)
+                findings.append(Finding.about(document, Stage.SCHEMA, RULE_NO_KIND, f"document has no {missing}"))
+                continue
+            if argocd.handles(api_version):
+                argo.append(document)
+                continue
+            if core.is_core(api_version):
+                errors, rule = self.core.errors(document.body), self.core_rule
+            elif models.handles(api_version):
+                errors, rule = self.models.errors(document.body), _model_rule(api_version)
+            else:
+                errors, rule = None, RULE_UNKNOWN_KIND
+            findings += _findings(document, errors, rule)
+        if argo:
+            home = argocd.ensure_installed(self.cache)
+            verdicts = argocd.validate_batch([d.body for d in argo], home)
+            for document, errors in zip(argo, verdicts, strict=True):
+                findings += _findings(document, errors, RULE_ARGOCD)
+        return findings
+
+
+def _model_rule(api_version: str) -> str:
+    return "prometheus-operator-schema" if api_version.startswith("monitoring.coreos.com/") else "istio-schema"
+
+
+def _findings(document: Document, errors: list[str] | None, rule: str) -> list[Finding]:
+    if errors is None:
+        message = f"no validator for kind {document.kind} (apiVersion {document.api_version})"
+        return [Finding.about(document, Stage.SCHEMA, RULE_UNKNOWN_KIND, message)]
+    return [Finding.about(document, Stage.SCHEMA, rule, error) for error in errors]

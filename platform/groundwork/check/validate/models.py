@@ -1,0 +1,80 @@
+"""Istio and prometheus-operator kinds, against cloudcoil's generated pydantic models with extra fields forbidden.
+
+The models accept unknown fields by default; `model_validate(..., extra="forbid")` turns every unknown field
+into an error, and `by_name=False` stops a snake_case spelling (`export_to`) from passing for `exportTo`.
+Model modules are imported on first use only (importing them all takes seconds).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+import pydantic
+from cloudcoil.resources import Resource
+
+MAX_ERRORS_PER_DOCUMENT = 5
+
+# API group -> the cloudcoil package holding one module per version (e.g. `...istio.networking.v1`).
+GROUP_PACKAGES = {
+    "networking.istio.io": "cloudcoil.models.istio.networking",
+    "security.istio.io": "cloudcoil.models.istio.security",
+    "telemetry.istio.io": "cloudcoil.models.istio.telemetry",
+    "extensions.istio.io": "cloudcoil.models.istio.extensions",
+    "monitoring.coreos.com": "cloudcoil.models.prometheus_operator",
+}
+
+
+def handles(api_version: str) -> bool:
+    return api_version.split("/", 1)[0] in GROUP_PACKAGES and "/" in api_version
+
+
+class ModelSchemas:
+    """Finds the cloudcoil model for an (apiVersion, kind) and validates documents with it."""
+
+    def __init__(self) -> None:
+        self._modules: dict[str, dict[str, type[Resource]]] = {}
+
+    def errors(self, body: dict[str, Any]) -> list[str] | None:
+        """Problems with `body`, [] when valid, None when no model exists for its apiVersion and kind."""
+        api_version = str(body.get("apiVersion", ""))
+        model = self._kinds(api_version).get(str(body.get("kind", "")))
+        if model is None:
+            return None
+        try:
+            model.model_validate(body, extra="forbid", by_alias=True, by_name=False)
+        except pydantic.ValidationError as error:
+            return [_describe(item) for item in error.errors()[:MAX_ERRORS_PER_DOCUMENT]]
+        return []
+
+    def _kinds(self, api_version: str) -> dict[str, type[Resource]]:
+        if api_version not in self._modules:
+            self._modules[api_version] = _load(api_version)
+        return self._modules[api_version]
+
+
+def _load(api_version: str) -> dict[str, type[Resource]]:
+    group, _, version = api_version.partition("/")
+    package = GROUP_PACKAGES.get(group)
+    if package is None or not version.isidentifier():
+        return {}
+    try:
+        module = importlib.import_module(f"{package}.{version}")
+    except ImportError:
+        return {}
+    kinds: dict[str, type[Resource]] = {}
+    for _, member in inspect.getmembers(module, inspect.isclass):
+        if issubclass(member, Resource) and member.__module__ == module.__name__:
+            gvk = member.gvk()
+            if gvk.api_version == api_version and gvk.kind:
+                kinds[gvk.kind] = member
+    return kinds
+
+
+def _describe(error: Any) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ())) or "(document)"
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "extra_forbidden":
+        message = "unknown field (not in the schema)"
+    return f"{where}: {message}"

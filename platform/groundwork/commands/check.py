@@ -1,0 +1,29 @@
+"""`groundwork check [PATH] [--json]`: the gate every GitOps pull request passes."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def check(
+    path: Annotated[
+        Path, typer.Argument(help="A repository holding gitops/, or a gitops/ folder (default: the current folder).")
+    ] = Path("."),
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Parallel kustomize/promtool processes.")
+    ] = 2,
+) -> None:
+    """Render every overlay and judge it: strict schemas, checkov policies, promtool rules and SLO alert tests.
+
+    Exit 0 when everything passes, 1 when something does not, 2 when a judge (kubectl, promtool, uvx, node) is
+    missing or broken.
+    """
+    from groundwork.check.report import render_json, render_text  # heavy (schemas, models): only when run
+    from groundwork.check.runner import CheckOptions, run_check
+
+    report = run_check(path, CheckOptions(workers=workers))
+    typer.echo(render_json(report) if json_output else render_text(report))
+    if not report.ok:
+        raise typer.Exit(1)
