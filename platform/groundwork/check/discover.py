@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from groundwork.check.errors import NoGitopsTree
 from groundwork.check.model import NO_ENV, Target
 from groundwork.paths import APPS_DIR, GITOPS_DIR
@@ -11,6 +13,7 @@ from groundwork.paths import APPS_DIR, GITOPS_DIR
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 YAML_SUFFIXES = (".yaml", ".yml")
 OVERLAYS_DIR = "overlays"
+ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 def locate(path: Path) -> tuple[Path, Path]:
@@ -58,31 +61,70 @@ def discover(gitops: Path) -> list[Target]:
 def _app_targets(app: Path) -> list[Target]:
     overlays = app / OVERLAYS_DIR
     found = [
-        Target(app.name, env.name, env, "kustomize")
+        Target(app.name, env.name, env, "kustomize", service=True)
         for env in (_subfolders(overlays) if overlays.is_dir() else [])
         if kustomization_file(env) is not None
     ]
     # An app without overlays is rendered as it is, so that whatever it holds is still judged.
     if not found and kustomization_file(app) is not None:
-        found.append(Target(app.name, NO_ENV, app, "kustomize"))
+        found.append(Target(app.name, NO_ENV, app, "kustomize", service=True))
     return found
 
 
-def _tree_targets(name: str, folder: Path, gitops: Path) -> list[Target]:
-    """Kustomization folders become kustomize targets (not descended into); other YAML files are plain."""
-    slug = "__".join(folder.relative_to(gitops).parts)
-    if kustomization_file(folder) is not None:
-        env = folder.name if folder.parent.name == OVERLAYS_DIR else NO_ENV
-        return [Target(name, env, folder, "kustomize", slug=slug)]
+def _tree_targets(name: str, top: Path, gitops: Path) -> list[Target]:
+    """Targets of a folder other than apps/ (bootstrap, addons, ...).
+
+    Every kustomization folder that no other kustomization of the tree uses (as a resource, base or component)
+    is rendered on its own: it is what an Argo CD Application points at. YAML files that no kustomization uses
+    are read as they are, all together as one target.
+    """
+    folders = [top, *sorted(p for p in top.rglob("*") if p.is_dir() and not _hidden(p, top))]
+    kustomized = {folder for folder in folders if kustomization_file(folder) is not None}
+    used: set[Path] = set()
+    for folder in kustomized:
+        used |= _references(folder)
     targets: list[Target] = []
-    plain = _yaml_files(folder)
-    for sub in _subfolders(folder):
-        nested = _tree_targets(name, sub, gitops)
-        targets += [t for t in nested if t.mode == "kustomize"]
-        plain += [f for t in nested if t.mode == "files" for f in t.files]
+    for folder in sorted(kustomized - used):
+        slug = "__".join(folder.relative_to(gitops).parts)
+        env = folder.name if folder.name in ENVIRONMENTS or folder.parent.name == OVERLAYS_DIR else NO_ENV
+        targets.append(Target(name, env, folder, "kustomize", slug=slug))
+    plain = sorted(
+        file
+        for folder in folders
+        if folder not in kustomized
+        for file in _yaml_files(folder)
+        if file.resolve() not in used
+    )
     if plain:
-        targets.insert(0, Target(name, NO_ENV, folder, "files", tuple(sorted(plain)), slug=f"{slug}__files"))
+        targets.insert(0, Target(name, NO_ENV, top, "files", tuple(plain), slug=f"{name}__files"))
     return targets
+
+
+def _references(folder: Path) -> set[Path]:
+    """Local paths (folders and files) a kustomization uses: resources, bases, components, patches, generators."""
+    file = kustomization_file(folder)
+    try:
+        content = yaml.safe_load(file.read_text(encoding="utf-8")) if file else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return set()  # rendering reports the broken kustomization
+    if not isinstance(content, dict):
+        return set()
+    entries: list[str] = []
+    for key in ("resources", "bases", "components", "patchesStrategicMerge", "crds"):
+        entries += [e for e in content.get(key) or [] if isinstance(e, str)]
+    for key in ("patches", "patchesJson6902", "replacements"):
+        entries += [e["path"] for e in content.get(key) or [] if isinstance(e, dict) and isinstance(e.get("path"), str)]
+    for key in ("configMapGenerator", "secretGenerator"):
+        for generator in content.get(key) or []:
+            if isinstance(generator, dict):
+                entries += [f.split("=", 1)[-1] for f in generator.get("files") or [] if isinstance(f, str)]
+    return {
+        (folder / entry).resolve() for entry in entries if "://" not in entry and not entry.startswith("github.com/")
+    }
+
+
+def _hidden(path: Path, top: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(top).parts)
 
 
 def _subfolders(folder: Path) -> list[Path]:

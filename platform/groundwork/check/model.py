@@ -33,6 +33,7 @@ class Target:
     mode: Literal["kustomize", "files"]
     files: tuple[Path, ...] = ()
     slug: str = ""
+    service: bool = False  # a service's overlay (gitops/apps/<app>/...), not a platform folder
 
     def __post_init__(self) -> None:
         if not self.slug:  # file-name-safe and unique per target: names scratch files handed to tools

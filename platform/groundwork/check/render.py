@@ -212,6 +212,8 @@ def _read_files(target: Target) -> Rendered:
             )
             continue
         for number, body in enumerate(bodies, start=1):
+            if isinstance(body, dict) and "apiVersion" not in body and "kind" not in body:
+                continue  # data, not a manifest: Helm values, versions.yaml, ...
             if isinstance(body, dict):
                 result.documents.append(Document(target, path, body))
             elif body is not None:

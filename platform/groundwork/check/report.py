@@ -57,13 +57,13 @@ def render_text(report: Report) -> str:
 
 
 def _summary(report: Report, failing: int) -> str:
-    apps = {t.app for t in report.targets}
+    services = {t.app for t in report.targets if t.service}
     counts = Counter(f.stage for f in report.findings)
     stages = ", ".join(f"{stage} {counts.get(stage, 0)}" for stage in Stage)
     verdict = "PASSED" if report.ok else "FAILED"
     return (
         f"{verdict}: {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} in {failing} of "
-        f"{len(report.targets)} targets ({len(apps)} apps), {report.documents} documents checked ({stages})"
+        f"{len(report.targets)} targets ({len(services)} services), {report.documents} documents checked ({stages})"
     )
 
 
@@ -94,7 +94,7 @@ def render_json(report: Report) -> str:
         "root": str(report.root),
         "summary": {
             "targets": len(report.targets),
-            "apps": len({t.app for t in report.targets}),
+            "services": len({t.app for t in report.targets if t.service}),
             "documents": report.documents,
             "findings": len(report.findings),
             "by_stage": {str(stage): counts.get(stage, 0) for stage in Stage},

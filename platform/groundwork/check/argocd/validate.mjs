@@ -1,23 +1,34 @@
-// Validates Argo CD documents for `groundwork check`: reads a JSON array of documents on stdin, prints a JSON
+// Validates Argo CD and External Secrets documents for `groundwork check`: reads a JSON array of documents on stdin, prints a JSON
 // array with one entry per document: {"known": false} when no model exists for its apiVersion/kind, else
 // {"known": true, "errors": ["path: message", ...]}.
 //
-// @kubernetes-models/argo-cd checks types, enums and required fields but lets unknown fields through. To catch
+// The @kubernetes-models packages check types, enums and required fields but let unknown fields through. To catch
 // those, each document is handed to the validator wrapped in proxies that record which keys the validator
 // reads. The generated validator reads every property its schema declares (present or not) and enumerates the
 // keys of maps (labels, annotations, ...). So a key the validator never read, in an object whose schema
 // declares properties, is unknown to the schema. Objects whose schema declares no properties at all (free-form
 // values such as helm.valuesObject) are neither read nor enumerated, and are left alone with everything below.
-import * as models from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
+import * as argoCd from "@kubernetes-models/argo-cd";
+import * as externalSecrets from "@kubernetes-models/external-secrets";
 
 const MAX_ERRORS = 5;
+// The packages' code generator strips every `description` key from the schemas, including properties named
+// `description` (AppProject spec, roles, sync windows): the validator never reads them, yet they exist.
+const STRIPPED_BY_CODEGEN = new Set(["description"]);
 
+// Each package exports its API groups and versions as nested namespaces; collect every model class in them.
 const byType = new Map();
-for (const model of Object.values(models)) {
-  if (typeof model === "function" && model.apiVersion && model.kind) {
-    byType.set(`${model.apiVersion}|${model.kind}`, model);
+function collect(namespace, depth) {
+  for (const value of Object.values(namespace)) {
+    if (typeof value === "function" && value.apiVersion && value.kind) {
+      byType.set(`${value.apiVersion}|${value.kind}`, value);
+    } else if (value && typeof value === "object" && depth < 4) {
+      collect(value, depth + 1);
+    }
   }
 }
+collect(argoCd, 0);
+collect(externalSecrets, 0);
 
 function track(value, path, nodes, parent) {
   if (Array.isArray(value)) return value.map((item, i) => track(item, `${path}/${i}`, nodes, parent));
@@ -64,7 +75,7 @@ function unknownFields(nodes) {
     }
     const where = dotted(node.path);
     for (const key of node.keys) {
-      if (!node.read.has(key)) found.push(`${where ? `${where}.` : ""}${key}: unknown field (not in the schema)`);
+      if (!node.read.has(key) && !STRIPPED_BY_CODEGEN.has(key)) found.push(`${where ? `${where}.` : ""}${key}: unknown field (not in the schema)`);
     }
   }
   return found;

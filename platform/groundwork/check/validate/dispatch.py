@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from groundwork.check.model import Document, Finding, Stage
-from groundwork.check.validate import argocd, core, models
+from groundwork.check.validate import core, models, npm_models
 
 RULE_NO_KIND = "no-kind"
 RULE_UNKNOWN_KIND = "unknown-kind"
-RULE_ARGOCD = "argo-cd-schema"
 
 
 class SchemaJudge:
@@ -24,15 +23,15 @@ class SchemaJudge:
 
     def judge(self, documents: Sequence[Document]) -> list[Finding]:
         findings: list[Finding] = []
-        argo: list[Document] = []
+        node: list[Document] = []
         for document in documents:
             api_version, kind = document.api_version, document.kind
             if not api_version or not kind:
                 missing = " and ".join(name for name, v in (("apiVersion", api_version), ("kind", kind)) if not v)
                 findings.append(Finding.about(document, Stage.SCHEMA, RULE_NO_KIND, f"document has no {missing}"))
                 continue
-            if argocd.handles(api_version):
-                argo.append(document)
+            if npm_models.handles(api_version):
+                node.append(document)
                 continue
             if core.is_core(api_version):
                 errors, rule = self.core.errors(document.body), self.core_rule
@@ -41,11 +40,11 @@ class SchemaJudge:
             else:
                 errors, rule = None, RULE_UNKNOWN_KIND
             findings += _findings(document, errors, rule)
-        if argo:
-            home = argocd.ensure_installed(self.cache)
-            verdicts = argocd.validate_batch([d.body for d in argo], home)
-            for document, errors in zip(argo, verdicts, strict=True):
-                findings += _findings(document, errors, RULE_ARGOCD)
+        if node:  # one node process for all of them
+            home = npm_models.ensure_installed(self.cache)
+            verdicts = npm_models.validate_batch([d.body for d in node], home)
+            for document, errors in zip(node, verdicts, strict=True):
+                findings += _findings(document, errors, npm_models.rule_for(document.api_version))
         return findings
 
 

@@ -1,5 +1,6 @@
-"""Argo CD kinds (Application, ApplicationSet, AppProject), judged by npm `@kubernetes-models/argo-cd` in one
-node process per run, plus an unknown-field check (see `argocd/validate.mjs`).
+"""Argo CD kinds (Application, ApplicationSet, AppProject) and External Secrets kinds, judged by the npm
+packages `@kubernetes-models/argo-cd` and `@kubernetes-models/external-secrets` in one node process per run,
+plus an unknown-field check those packages lack (see `argocd/validate.mjs`).
 
 The npm packages are pinned by `argocd/package.json` + `package-lock.json` and installed with `npm ci` on first
 use into a cache folder named after the hash of those files (`$XDG_CACHE_HOME/groundwork`, default
@@ -20,7 +21,12 @@ from typing import Any
 
 from groundwork.check.errors import ToolBroken, ToolMissing
 
-GROUP = "argoproj.io"
+# API group -> the rule id its findings carry.
+GROUPS = {
+    "argoproj.io": "argo-cd-schema",
+    "external-secrets.io": "external-secrets-schema",
+    "generators.external-secrets.io": "external-secrets-schema",
+}
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "argocd"
 FILES = ("package.json", "package-lock.json", "validate.mjs")
 INSTALLED_MARKER = ".groundwork-installed"
@@ -29,7 +35,11 @@ NPM_TIMEOUT_SECONDS = 600
 
 
 def handles(api_version: str) -> bool:
-    return api_version.split("/", 1)[0] == GROUP and "/" in api_version
+    return api_version.split("/", 1)[0] in GROUPS and "/" in api_version
+
+
+def rule_for(api_version: str) -> str:
+    return GROUPS.get(api_version.split("/", 1)[0], "schema")
 
 
 def cache_root() -> Path:
@@ -42,7 +52,7 @@ def ensure_installed(cache: Path | None = None) -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         raise ToolMissing(
-            "node and npm are needed to validate Argo CD kinds but are not installed",
+            "node and npm are needed to validate Argo CD and External Secrets kinds but are not installed",
             "install Node.js 20 or newer (e.g. apt-get install nodejs npm)",
         )
     digest = hashlib.sha256(b"".join((SOURCE_DIR / name).read_bytes() for name in FILES)).hexdigest()[:16]
@@ -79,12 +89,14 @@ def ensure_installed(cache: Path | None = None) -> Path:
 
 
 def validate_batch(bodies: Sequence[dict[str, Any]], home: Path) -> list[list[str] | None]:
-    """One result per body: its problems ([] when valid), or None when no Argo CD model has its kind."""
+    """One result per body: its problems ([] when valid), or None when no model has its kind."""
     if not bodies:
         return []
     node = shutil.which("node")
     if node is None:
-        raise ToolMissing("node is needed to validate Argo CD kinds but is not installed", "install Node.js 20+")
+        raise ToolMissing(
+            "node is needed to validate Argo CD kinds but is not installed", "install Node.js 20 or newer"
+        )
     try:
         done = subprocess.run(
             [node, str(home / "validate.mjs")],
