@@ -58,10 +58,11 @@ def configured_ids() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def builtin_kubernetes_ids() -> set[str]:
-    """Every Kubernetes check ID the pinned checkov knows, from `checkov --list`."""
+def builtin_kubernetes_ids(scan: CheckovReport) -> set[str]:
+    """Every Kubernetes check ID the pinned checkov knows, from `checkov --list` (offline: `scan` has put the
+    pinned checkov in uv's cache)."""
     result = subprocess.run(
-        checkov_command(["--list", "--framework", "kubernetes"], offline=False),
+        checkov_command(["--list", "--framework", "kubernetes"], offline=True),
         capture_output=True,
         text=True,
         check=True,
@@ -104,6 +105,7 @@ def test_config_is_an_allowlist_for_kubernetes_with_offline_flags() -> None:
     assert len(ids) == len(set(ids)), "an ID is listed twice"
 
 
+@pytest.mark.slow  # runs the pinned checkov (shared session-wide)
 def test_every_builtin_id_exists_in_checkov(builtin_kubernetes_ids: set[str]) -> None:
     builtin = [i for i in configured_ids() if not i.startswith("CKV_GW_")]
     unknown = sorted(set(builtin) - builtin_kubernetes_ids)
@@ -132,6 +134,7 @@ def test_external_checks_dir_is_the_checks_folder_relative_to_the_repo_root() ->
     assert (REPO_ROOT / "policies/checkov/checks/__init__.py").is_file(), "checkov loads no check without it"
 
 
+@pytest.mark.slow  # runs the pinned checkov (shared session-wide)
 def test_every_custom_check_ran_and_both_verdicts_were_seen(scan: CheckovReport) -> None:
     """checkov logs and skips a check file that fails to import, so prove each one was loaded and judged."""
     for name, check_id in custom_checks().items():
@@ -151,6 +154,7 @@ def test_every_custom_check_has_passing_and_failing_fixtures() -> None:
         assert kinds == {"pass", "fail"}, f"fixtures/{name}/ needs pass_*.yaml and fail_*.yaml files only"
 
 
+@pytest.mark.slow  # runs the pinned checkov (shared session-wide)
 @pytest.mark.parametrize("fixture", fixture_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fixture_gets_its_verdict(scan: CheckovReport, fixture: Path) -> None:
     check_id = custom_checks()[fixture.parent.name]
@@ -165,6 +169,7 @@ def test_fixture_gets_its_verdict(scan: CheckovReport, fixture: Path) -> None:
 # --- what the gate must say about whole rendered services ---
 
 
+@pytest.mark.slow  # runs the pinned checkov (shared session-wide)
 def test_reference_service_passes_every_configured_check(scan: CheckovReport) -> None:
     verdicts = results_by_file(scan)["/examples/orders__prod.yaml"]
     failures = [str(r) for r in scan.failed if r.file == "/examples/orders__prod.yaml"]
@@ -175,6 +180,7 @@ def test_reference_service_passes_every_configured_check(scan: CheckovReport) ->
     assert expected <= set(verdicts["passed"])
 
 
+@pytest.mark.slow  # runs the pinned checkov (shared session-wide)
 def test_missing_readiness_probe_and_latest_in_prod_are_named(scan: CheckovReport) -> None:
     failed = {r.check_id: r for r in scan.failed if r.file == "/examples/unsafe__prod.yaml"}
     assert {"CKV_K8S_9", "CKV_K8S_14", "CKV_GW_5"} <= set(failed)

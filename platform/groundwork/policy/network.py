@@ -1,7 +1,7 @@
 """GW_NATIVE_4: every workload's pods are ingress-isolated by a NetworkPolicy of their own namespace.
 
-Replaces checkov's CKV2_K8S_6, whose graph ignores namespaces and files (a NetworkPolicy of one environment
-covers the pods of every other) and skips the namespace-wide ``podSelector: {}`` a default-deny policy uses.
+Replaces checkov's CKV2_K8S_6, whose graph ignores namespaces and files: a NetworkPolicy of one environment
+covers the pods of every other, and one ``podSelector: {}`` policy anywhere covers every pod scanned.
 """
 
 from __future__ import annotations
