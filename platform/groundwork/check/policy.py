@@ -1,4 +1,5 @@
-"""checkov over the rendered output, once for the whole tree, with the repository's policies/.
+"""Policies over the rendered output: checkov once for the whole tree with the repository's policies/, and
+groundwork's native cross-resource checks (`groundwork.policy`) per target.
 
 Each target's documents go to one scratch file `<app>__<env>.yaml`; checkov runs once over the folder in its
 own pinned, offline tool environment (`groundwork.tools`), and each failed check is mapped back through the
@@ -20,10 +21,12 @@ from pathlib import Path
 import yaml
 
 from groundwork import tools
+from groundwork.check.discover import kustomization_file
 from groundwork.check.errors import ToolBroken, ToolMissing
 from groundwork.check.model import Document, Finding, Stage
 from groundwork.errors import GroundworkError
 from groundwork.paths import find_template_root
+from groundwork.policy.native import run_native_checks
 
 POLICIES_CONFIG = Path("policies") / "checkov" / "config.yaml"
 CHECKOV_TIMEOUT_SECONDS = 1800
@@ -129,3 +132,33 @@ def _write(documents: Sequence[Document], folder: Path) -> dict[str, _Placed]:
 def _last_line(text: str) -> str:
     found = [line for line in text.strip().splitlines() if line.strip()]
     return found[-1] if found else "no output"
+
+
+def run_native(documents: Sequence[Document]) -> list[Finding]:
+    """groundwork's own cross-resource checks (`groundwork.policy`), one rendered target at a time."""
+    groups: dict[str, list[Document]] = {}
+    for each in documents:
+        groups.setdefault(each.target.slug, []).append(each)
+    violations = run_native_checks({slug: [d.body for d in docs] for slug, docs in groups.items()})
+    findings: list[Finding] = []
+    for violation in violations:
+        members = groups[violation.group]
+        document = next((d for d in members if d.ref == violation.resource), None)
+        if document is None:  # a rule about something missing names no rendered document: blame the target
+            target = members[0].target
+            file = kustomization_file(target.path) or target.path
+            findings.append(
+                Finding(
+                    target.app,
+                    target.env,
+                    file,
+                    Stage.POLICY,
+                    violation.check_id,
+                    violation.message,
+                    violation.resource,
+                    target.path,
+                )
+            )
+        else:
+            findings.append(Finding.about(document, Stage.POLICY, violation.check_id, violation.message))
+    return findings

@@ -21,6 +21,15 @@ def _display(path: Path | None, root: Path) -> str:
         return str(path)
 
 
+def _where(finding: Finding, root: Path) -> str:
+    """The finding's file, plus the overlay it was rendered through when the file lies outside it."""
+    file = _display(finding.file, root)
+    target = finding.target
+    if target is None or finding.file == target or target in finding.file.parents:
+        return file
+    return f"{file} (via {_display(target, root)})"
+
+
 def _groups(report: Report) -> list[tuple[Target | None, list[Finding]]]:
     """Findings per target (app, then environment, in discovery order), sorted by stage, file and rule."""
     by_target: dict[tuple[str, str, Path | None], list[Finding]] = {}
@@ -48,9 +57,7 @@ def render_text(report: Report) -> str:
         lines.append(f"{app} / {env}{where}: {len(findings)} finding{'s' if len(findings) != 1 else ''}")
         for f in findings:
             resource = f" {f.resource}:" if f.resource else ":"
-            lines.append(
-                f"  {f.app}/{f.env} {_display(f.file, report.root)} [{f.stage} {f.rule}]{resource} {f.message}"
-            )
+            lines.append(f"  {f.app}/{f.env} {_where(f, report.root)} [{f.stage} {f.rule}]{resource} {f.message}")
     lines.append("")
     lines.append(_summary(report, failing))
     return "\n".join(lines)

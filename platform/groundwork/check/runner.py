@@ -14,7 +14,7 @@ from pathlib import Path
 from groundwork.check.discover import discover, locate
 from groundwork.check.errors import ToolMissing
 from groundwork.check.model import Report, Stage
-from groundwork.check.policy import find_policies, run_policies
+from groundwork.check.policy import find_policies, run_native, run_policies
 from groundwork.check.render import find_kubectl, render_all
 from groundwork.check.rules.promtool import find_promtool, run_rules
 from groundwork.check.validate.core import KUBERNETES_VERSION
@@ -48,6 +48,7 @@ def run_check(path: Path, options: CheckOptions) -> Report:
         policy = pool.submit(run_policies, rendered.documents, policies)
         rules = pool.submit(run_rules, rendered.documents, promtool, options.workers)
         report.findings += judge.judge(rendered.documents)
+        report.findings += run_native(rendered.documents)
         report.findings += policy.result()
         report.findings += rules.result()
     report.stages_run = list(Stage)

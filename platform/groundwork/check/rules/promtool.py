@@ -28,6 +28,7 @@ RULE_HEALTHY = "promtool-test-healthy"
 PROMTOOL_TIMEOUT_SECONDS = 900
 MAX_MESSAGE = 600
 
+_POSITION = re.compile(r"^\d+:\d+: ")
 _ALERTNAME = re.compile(r'alertname="([^"]+)"')
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -158,7 +159,12 @@ def _run(
         if lines is None:
             raise ToolBroken(f"promtool {' '.join(command)} said nothing about {name}: {done.stdout.strip()[-300:]}")
         failed = any(line.startswith("FAILED") for line in lines)
-        detail = [line.removeprefix(f"{name}: ") for line in lines if not line.startswith(("SUCCESS", "FAILED"))]
+        # Positions ("74:11: ") point into the scratch copy, not the source file: drop them.
+        detail = [
+            _POSITION.sub("", line.removeprefix(f"{name}: "))
+            for line in lines
+            if not line.startswith(("SUCCESS", "FAILED"))
+        ]
         results[name] = (not failed, detail)
     if done.returncode != 0 and all(ok for ok, _ in results.values()):
         raise ToolBroken(f"promtool {' '.join(command)} exited {done.returncode}: {done.stdout.strip()[-300:]}")
