@@ -56,14 +56,19 @@ class CheckovReport:
         return not self.failed
 
 
-def checkov_command(arguments: Sequence[str], uvx: str = "uvx", offline: bool = True) -> list[str]:
-    """The command line that runs the pinned checkov with `arguments` after it; `offline` also keeps uv off
-    the network (the pinned version must then be in uv's cache already)."""
+def checkov_command(arguments: Sequence[str], uvx: str = "uvx", offline: bool | None = None) -> list[str]:
+    """The command line that runs the pinned checkov with `arguments` after it.
+
+    `offline` keeps uv itself off the network too; None (the default) decides by asking uv whether the pinned
+    version is already in its cache, so the first run on a fresh machine downloads it and later runs do not.
+    """
+    if offline is None:
+        offline = checkov_is_cached(uvx)
     uv_flags = ["--quiet", "--offline"] if offline else ["--quiet"]
     return [uvx, *uv_flags, "--from", f"checkov=={CHECKOV_VERSION}", "checkov", "--skip-download", *arguments]
 
 
-def _checkov_is_cached(uvx: str) -> bool:
+def checkov_is_cached(uvx: str = "uvx") -> bool:
     """Whether uv can build the pinned checkov environment from its cache alone (a fraction of a second)."""
     probe = [uvx, "--quiet", "--offline", "--from", f"checkov=={CHECKOV_VERSION}", "python", "-c", ""]
     return subprocess.run(probe, capture_output=True, check=False).returncode == 0
@@ -91,7 +96,7 @@ def run_checkov(
         arguments += ["--external-checks-dir", str(checks_dir)]
     try:
         result = subprocess.run(
-            checkov_command(arguments, uvx, offline=_checkov_is_cached(uvx)),
+            checkov_command(arguments, uvx),
             capture_output=True,
             text=True,
             check=False,

@@ -4,13 +4,22 @@ uvx environment, with the platform's one list of justified skips."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 from shipping_support import CHECKOV_CONFIG, OTHER_REGISTRY, REPO_ROOT, TWO_DOWNSTREAMS, render
 
-from groundwork.tools import CheckovReport, CheckResult, run_checkov
+from groundwork.tools import (
+    CHECKOV_VERSION,
+    CheckovReport,
+    CheckResult,
+    ToolFailed,
+    checkov_command,
+    parse_checkov_json,
+    run_checkov,
+)
 
 FRAMEWORKS = ["dockerfile", "github_actions"]
 ANSWER_SETS = {"ghcr-two-downstreams": TWO_DOWNSTREAMS, "other-registry": OTHER_REGISTRY}
@@ -68,3 +77,23 @@ def test_skips_are_needed_and_nowhere_else(project: Path) -> None:
     template_files = [p for p in (REPO_ROOT / "templates" / "service").rglob("*") if p.is_file()]
     inline = [p for p in template_files if re.search(r"checkov:skip", p.read_text(encoding="utf-8", errors="ignore"))]
     assert not inline, f"inline checkov skips: {inline}"
+
+
+def test_runner_reads_an_empty_scan_and_refuses_garbage(tmp_path: Path) -> None:
+    report = run_checkov(tmp_path, FRAMEWORKS)  # nothing to scan: checkov prints a bare summary object
+    assert (report.passed, report.failed, report.skipped) == ((), (), ())
+    with pytest.raises(ToolFailed, match="no JSON report"):
+        parse_checkov_json("Traceback (most recent call last):\n  boom")
+
+
+def test_runner_goes_online_only_when_the_pinned_checkov_is_not_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = subprocess.run(checkov_command(["--version"]), capture_output=True, text=True, check=False)
+    assert first.stdout.strip() == CHECKOV_VERSION, first.stderr
+    cached = checkov_command(["--version"])
+    assert "--offline" in cached, "once it ran, the pinned checkov comes from uv's cache"
+    assert cached[cached.index("--from") + 1] == f"checkov=={CHECKOV_VERSION}"
+    assert "--skip-download" in cached
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
+    assert "--offline" not in checkov_command(["--version"]), "a fresh machine must download it once"
