@@ -7,11 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
-
-from tests.gitops.bootstrap_support import (
+from bootstrap_support import (
     BOOTSTRAP,
     EXPECTED_RETRY,
-    GITOPS,
     LAYER_WAVES,
     README,
     VERSIONS,
@@ -201,12 +199,6 @@ def test_apps_appset_walks_the_overlays(appsets: dict[str, dict[str, Any]]) -> N
     assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
     assert "RespectIgnoreDifferences=true" in spec["syncPolicy"]["syncOptions"]
     assert {"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]} in spec["ignoreDifferences"]
-
-
-def test_path_segments_name_the_service() -> None:
-    # The template's `index .path.segments 2` is the service for the path shape the deploy template renders.
-    assert "gitops/apps/orders/overlays/prod".split("/")[2] == "orders"
-    assert (GITOPS / "apps").name == "apps" and GITOPS.name == "gitops"
 
 
 def test_every_cluster_secret_key_the_templates_read_is_documented(appsets: dict[str, dict[str, Any]]) -> None:
