@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from groundwork.gitops.versions import ChartPin
 from groundwork.infra.addons import addon_labels
 from groundwork.infra.settings import GitSource
 
@@ -26,15 +27,6 @@ ROOT_APPLICATION = "root"
 BOOTSTRAP_PROJECT = "bootstrap"
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 ARGOCD_API_VERSION = "argoproj.io/v1alpha1"
-
-
-@dataclass(frozen=True)
-class ChartPin:
-    """One Helm chart at one exact version."""
-
-    chart: str
-    repository: str
-    version: str
 
 
 @dataclass(frozen=True)

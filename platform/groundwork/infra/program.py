@@ -13,13 +13,13 @@ import pulumi
 import yaml
 
 from groundwork.errors import GroundworkError
+from groundwork.gitops.versions import ChartPin, argocd_pin
 from groundwork.infra.addons import known_addons
-from groundwork.infra.argocd import ArgoCdBootstrap, ArgoCdBootstrapArgs, ChartPin
+from groundwork.infra.argocd import ArgoCdBootstrap, ArgoCdBootstrapArgs
 from groundwork.infra.eks import EksCluster, EksClusterArgs
 from groundwork.infra.kind import KindCluster, KindClusterArgs
 from groundwork.infra.kind_config import GATEWAY_HTTP_NODE_PORT, GATEWAY_HTTPS_NODE_PORT
 from groundwork.infra.settings import BOOTSTRAP_PATH, Settings
-from groundwork.infra.versions import argocd_chart
 
 # The values the argo-cd chart is installed with, relative to the bootstrap folder: the same file the
 # self-managing `argocd` ApplicationSet applies (gitops/bootstrap/argocd.yaml).
@@ -47,7 +47,7 @@ def load_repository_inputs(repository: Path) -> RepositoryInputs:
         raise GroundworkError(f"{values_file} is not valid YAML", "fix it ('groundwork check' shows why)") from None
     if not isinstance(values, dict):
         raise GroundworkError(f"{values_file} is not a YAML mapping of chart values", "fix it")
-    return RepositoryInputs(chart=argocd_chart(repository), argocd_values=values, known_addons=known_addons(bootstrap))
+    return RepositoryInputs(chart=argocd_pin(repository), argocd_values=values, known_addons=known_addons(bootstrap))
 
 
 def build(settings: Settings, inputs: RepositoryInputs) -> dict[str, object]:
