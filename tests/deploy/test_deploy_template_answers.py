@@ -75,7 +75,7 @@ def test_exposed_service_admits_the_ingress_gateway(repo_root: Path, tmp_path: P
     )
     docs = kustomize(app / "overlays" / "prod")
     principals = one(docs, "AuthorizationPolicy")["spec"]["rules"][0]["from"][0]["source"]["principals"]
-    assert principals == ["cluster.local/ns/istio-ingress/sa/istio-gateway"]
+    assert principals == ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"]
     assert one(docs, "VirtualService")["spec"]["hosts"] == [
         "storefront.storefront.svc.cluster.local",
         "shop.acme.example",

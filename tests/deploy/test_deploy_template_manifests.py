@@ -38,8 +38,8 @@ CRD_MODELS: dict[str, Any] = {
 }
 MONITORING_NAMESPACE = "monitoring"
 INGRESS_NAMESPACE = "istio-ingress"
-INGRESS_PRINCIPAL = "cluster.local/ns/istio-ingress/sa/istio-gateway"
-OTEL_ENDPOINT = "http://otel-collector.observability.svc.cluster.local:4318"
+INGRESS_PRINCIPAL = "cluster.local/ns/istio-ingress/sa/istio-ingressgateway"
+OTEL_ENDPOINT = "http://opentelemetry-collector.observability.svc.cluster.local:4318"
 
 
 def kubernetes_validate(path: Path) -> subprocess.CompletedProcess[str]:
