@@ -9,6 +9,7 @@ fixed fake values here, so tests can follow them from one resource into another.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,5 +203,8 @@ def run_program(stack: str, program: Callable[[], Mapping[str, Any]]) -> Program
         outputs = program()
         return pulumi.Output.from_input(dict(outputs)).apply(resolved.update)
 
-    _run()
+    # Output types load lazily while outputs resolve; their modules warn about classes groundwork does not use.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_(aws|awsx|eks)(\..*)?")
+        _run()
     return ProgramRun(resources=list(monitor.registered), outputs=resolved, calls=list(mocks.calls))

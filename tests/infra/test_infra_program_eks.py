@@ -25,12 +25,6 @@ from groundwork.infra.program import build
 
 COMPONENTS = {"groundwork:infra:EksCluster", "groundwork:infra:ArgoCdBootstrap"}
 
-# Output types load lazily while outputs resolve; their modules warn about classes groundwork does not use.
-pytestmark = [
-    pytest.mark.filterwarnings(r"ignore::DeprecationWarning:pulumi_aws\..*"),
-    pytest.mark.filterwarnings(r"ignore::DeprecationWarning:pulumi_awsx\..*"),
-]
-
 
 def run_eks(**overrides: object) -> ProgramRun:
     settings = stack_settings("eks", **overrides)
