@@ -47,7 +47,10 @@ def test_usage_errors_are_one_line(argv: list[str], expected: str, capsys: pytes
     ("argv", "expected"),
     [
         (["Orders"], "service_name 'Orders' is not a DNS-1123 label"),
-        (["orders", "--port", "80"], "http_port 80 is out of range: use a port from 1024 to 65535 (e.g. 8080) (set by --port)"),
+        (
+            ["orders", "--port", "80"],
+            "http_port 80 is out of range: use a port from 1024 to 65535 (e.g. 8080) (set by --port)",
+        ),
         (["orders", "--calls", "orders"], "downstreams lists 'orders', the service itself"),
         (["orders", "--gitops-repo", "not a repo"], "gitops_repo 'not a repo' is not a GitHub repository"),
     ],
@@ -76,9 +79,24 @@ def test_existing_destination_is_refused(tmp_path: Path, capsys: pytest.CaptureF
 
 def test_console_script_has_no_traceback_on_bad_input(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "groundwork", "new", "service", "ünïcode", "--team", "t", "--domain", "d",
-         "--dest", str(tmp_path / "x"), "--no-lock"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "groundwork",
+            "new",
+            "service",
+            "ünïcode",
+            "--team",
+            "t",
+            "--domain",
+            "d",
+            "--dest",
+            str(tmp_path / "x"),
+            "--no-lock",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

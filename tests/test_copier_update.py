@@ -14,7 +14,7 @@ from pathlib import Path
 import copier
 import pytest
 
-from conftest import service_answers
+from render_support import service_answers
 
 SERVICE = Path("templates/service")
 DROPPED = SERVICE / "docs/runbook.md.jinja"  # added in the "newer" version

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import render_answers, service_answers
+from render_support import render_answers, service_answers
 
 BAD_ANSWERS = [
     pytest.param({"service_name": ""}, "service_name is empty", id="empty-name"),
@@ -23,13 +23,19 @@ BAD_ANSWERS = [
     pytest.param({"http_port": 70000}, "http_port 70000 is out of range", id="port-70000"),
     pytest.param({"http_port": 80}, "http_port 80 is out of range", id="privileged-port"),
     pytest.param({"downstreams": "payment"}, "downstreams must be a YAML list", id="downstreams-not-list"),
-    pytest.param({"downstreams": ["Payment"]}, "downstreams entry 'Payment' is not a service name", id="bad-downstream"),
+    pytest.param(
+        {"downstreams": ["Payment"]}, "downstreams entry 'Payment' is not a service name", id="bad-downstream"
+    ),
     pytest.param({"downstreams": ["orders"]}, "downstreams lists 'orders', the service itself", id="self-call"),
     pytest.param({"downstreams": ["a", "a"]}, "downstreams lists a service twice", id="duplicate-downstream"),
     pytest.param({"description": "  "}, "description is empty", id="blank-description"),
     pytest.param({"description": "x" * 201}, "description is 201 characters long", id="long-description"),
     pytest.param({"description": "two\nlines"}, "description spans several lines", id="multiline-description"),
-    pytest.param({"container_registry": "GHCR.io/Acme"}, "container_registry 'GHCR.io/Acme' is not a registry", id="registry-case"),
+    pytest.param(
+        {"container_registry": "GHCR.io/Acme"},
+        "container_registry 'GHCR.io/Acme' is not a registry",
+        id="registry-case",
+    ),
     pytest.param({"container_registry": "ghcr.io/acme/orders:1.0"}, "is not a registry path", id="registry-tag"),
     pytest.param({"gitops_repo": "platform"}, "gitops_repo 'platform' is not a GitHub repository", id="repo-no-owner"),
     pytest.param({"template": "servce"}, "servce", id="typo-template"),

@@ -15,8 +15,15 @@ ANSWER_SETS = {
     "no-downstreams": ["orders", "--team", "team-orders", "--domain", "commerce"],
     "longest-name": ["a" + "-b" * 19 + "z", "--team", "team-platform", "--domain", "platform", "--port", "9000"],
     "two-downstreams": [
-        "checkout", "--team", "team-checkout", "--domain", "commerce", "--calls", "inventory,payment",
-        "--description", "Turns baskets into orders",
+        "checkout",
+        "--team",
+        "team-checkout",
+        "--domain",
+        "commerce",
+        "--calls",
+        "inventory,payment",
+        "--description",
+        "Turns baskets into orders",
     ],
 }
 
