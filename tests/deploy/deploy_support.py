@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import subprocess
+import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,3 +87,43 @@ class RenderedApp:
         containers = self.deployment(env)["spec"]["template"]["spec"]["containers"]
         assert [c["name"] for c in containers] == [self.service]
         return dict(containers[0])
+
+
+# Answer sets a reviewer would try: an internal service with consumers, the exposed edge service with
+# non-default SLOs and port, and a service nobody may call yet.
+ANSWER_SETS: dict[str, dict[str, object]] = {
+    "orders-internal": deploy_answers(),
+    "gateway-exposed": deploy_answers(
+        service_name="gateway",
+        owner_team="team-edge",
+        domain="edge",
+        consumers=[],
+        http_port=9000,
+        image_tag="2.4.1",
+        slo_availability_target=99.95,
+        slo_latency_threshold_ms=500,
+        slo_latency_target=99.5,
+    ),
+    "ledger-no-consumers": deploy_answers(
+        service_name="ledger",
+        owner_team="team-money",
+        domain="finance",
+        consumers=[],
+        image_tag="3f2c1a9",
+        slo_latency_threshold_ms=1000,
+    ),
+}
+
+# Each answer set is rendered once per test session (a tests/deploy/conftest.py would shadow the root
+# conftest module that other tests import by name, so the cache lives here).
+_SCRATCH = tempfile.TemporaryDirectory(prefix="groundwork-deploy-tests-")
+_RENDERED: dict[str, RenderedApp] = {}
+
+
+def rendered_app(name: str, repo_root: Path) -> RenderedApp:
+    """The app rendered from ANSWER_SETS[name] (once per session)."""
+    if name not in _RENDERED:
+        answers = ANSWER_SETS[name]
+        dest = Path(_SCRATCH.name) / name / str(answers["service_name"])
+        _RENDERED[name] = RenderedApp(answers=answers, path=render_deploy(repo_root, dest, answers))
+    return _RENDERED[name]

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from deploy_support import RenderedApp
+from deploy_support import ANSWER_SETS, RenderedApp, rendered_app
 
 from groundwork.dashboards.service import ServiceDashboard, to_json
 from groundwork.dashboards.template import TEMPLATE_FILE, jinja_template
@@ -27,6 +27,11 @@ CONTRACT_METRICS = {
     "http_request_duration_seconds_count",
     "http_requests_in_flight",
 }
+
+
+@pytest.fixture(scope="module", params=sorted(ANSWER_SETS))
+def app(request: pytest.FixtureRequest, repo_root: Path) -> RenderedApp:
+    return rendered_app(request.param, repo_root)
 
 
 def spec_for(answers: dict[str, object]) -> ServiceDashboard:

@@ -16,7 +16,7 @@ import yaml
 from cloudcoil.models.istio.networking import v1 as istio_networking
 from cloudcoil.models.istio.security import v1 as istio_security
 from cloudcoil.models.prometheus_operator import v1 as prometheus_operator
-from deploy_support import DIGEST, ENVS, RenderedApp, of_kind, one
+from deploy_support import ANSWER_SETS, DIGEST, ENVS, RenderedApp, of_kind, one, rendered_app
 
 CORE_KINDS = {
     "Namespace",
@@ -40,6 +40,11 @@ MONITORING_NAMESPACE = "monitoring"
 INGRESS_NAMESPACE = "istio-ingress"
 INGRESS_PRINCIPAL = "cluster.local/ns/istio-ingress/sa/istio-ingressgateway"
 OTEL_ENDPOINT = "http://opentelemetry-collector.observability.svc.cluster.local:4318"
+
+
+@pytest.fixture(scope="module", params=sorted(ANSWER_SETS))
+def app(request: pytest.FixtureRequest, repo_root: Path) -> RenderedApp:
+    return rendered_app(request.param, repo_root)
 
 
 def kubernetes_validate(path: Path) -> subprocess.CompletedProcess[str]:

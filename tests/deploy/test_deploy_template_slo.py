@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from deploy_support import RenderedApp, one
+from deploy_support import ANSWER_SETS, RenderedApp, one, rendered_app
 
 WINDOWS = ["5m", "30m", "1h", "6h", "3d"]
 # (speed, factor, long window, short window, severity): Google SRE workbook, "Alerting on SLOs", table 5-8.
@@ -31,6 +31,11 @@ REQUESTS_PER_MINUTE = 100_000
 needs_promtool = pytest.mark.skipif(
     shutil.which("promtool") is None, reason="promtool missing: scripts/install-tools installs Debian's prometheus"
 )
+
+
+@pytest.fixture(scope="module", params=sorted(ANSWER_SETS))
+def app(request: pytest.FixtureRequest, repo_root: Path) -> RenderedApp:
+    return rendered_app(request.param, repo_root)
 
 
 def rule_groups(app: RenderedApp) -> dict[str, Any]:
