@@ -47,7 +47,7 @@ def test_bad_answer_is_refused_with_a_clear_message(
     override: dict[str, object], message: str, repo_root: Path, tmp_path: Path
 ) -> None:
     dest = tmp_path / "out"
-    with pytest.raises(ValueError, match="Validation error|Invalid choice") as refused:
+    with pytest.raises(ValueError, match=r"Validation error|Invalid choice") as refused:
         render_answers(repo_root, dest, service_answers(**override))
     assert message in str(refused.value)
     assert not dest.exists() or not any(dest.iterdir()), "a refused answer must not leave a half-written project"
