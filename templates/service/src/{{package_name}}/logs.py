@@ -1,0 +1,139 @@
+"""Logs: one JSON object per line on stdout, with trace_id and span_id whenever a span is current.
+
+Keys (the platform contract): timestamp (ISO 8601, UTC), level, event, service, and inside a request
+trace_id / span_id. structlog renders with orjson; the standard library's records (uvicorn, libraries) go
+through the same processors so every line on stdout has the same shape.
+"""
+
+import logging
+import sys
+import time
+from typing import BinaryIO
+
+import orjson
+import structlog
+from opentelemetry import trace
+from structlog.typing import EventDict, FilteringBoundLogger, Processor, WrappedLogger
+
+_HANDLER_NAME = "json-stdout"
+# structlog method names that are not level names.
+_LEVEL_ALIASES = {"warn": "warning", "exception": "error", "msg": "info"}
+# Libraries that log every outbound request at INFO: the client span and metrics already say it.
+_CHATTY_LOGGERS = ("httpx", "httpcore")
+
+
+def add_trace_context(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """trace_id (32 hex) and span_id (16 hex) of the current span, sampled or not."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict["trace_id"] = format(context.trace_id, "032x")
+        event_dict["span_id"] = format(context.span_id, "016x")
+    return event_dict
+
+
+class AddService:
+    """Adds the `service` key unless the line already has one."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+
+    def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+        event_dict.setdefault("service", self._service)
+        return event_dict
+
+
+class TimestampAndLevel:
+    """`timestamp` (ISO 8601, UTC, microseconds) and `level`, in one step: the date and time up to the
+    second are formatted once per second, the rest is arithmetic. (What TimeStamper + add_log_level do,
+    at a third of the cost: this runs on every request.)"""
+
+    def __init__(self) -> None:
+        self._cache = (-1, "")
+
+    def __call__(self, _logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+        now = time.time()
+        second = int(now)
+        cached_second, prefix = self._cache
+        if second != cached_second:
+            prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._cache = (second, prefix)
+        event_dict["timestamp"] = f"{prefix}.{int((now - second) * 1_000_000):06d}Z"
+        event_dict["level"] = _LEVEL_ALIASES.get(method, method)
+        return event_dict
+
+
+def _shared_processors() -> list[Processor]:
+    return [TimestampAndLevel(), add_trace_context]
+
+
+def _orjson_renderer() -> structlog.processors.JSONRenderer:
+    return structlog.processors.JSONRenderer(serializer=orjson.dumps)
+
+
+def build_logger(service: str, level: str, stream: BinaryIO | None = None) -> FilteringBoundLogger:
+    """The app's own logger: bound to `service`, filtering below `level`, writing bytes to stdout."""
+    return _bound_logger(
+        service,
+        level,
+        stream,
+        [*_shared_processors(), structlog.processors.format_exc_info, _orjson_renderer()],
+    )
+
+
+def build_access_logger(service: str, level: str, stream: BinaryIO | None = None) -> FilteringBoundLogger:
+    """The access line's logger: the same line shape with the fewest steps. Its caller passes trace_id
+    and span_id, since it holds the span anyway."""
+    return _bound_logger(service, level, stream, [TimestampAndLevel(), _orjson_renderer()])
+
+
+def _bound_logger(
+    service: str, level: str, stream: BinaryIO | None, processors: list[Processor]
+) -> FilteringBoundLogger:
+    proxy = structlog.wrap_logger(
+        structlog.BytesLogger(stream),
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+    )
+    logger: FilteringBoundLogger = proxy.bind(service=service)
+    return logger
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stdout is at the time (test runners swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.setStream(sys.stdout)
+        super().emit(record)
+
+
+def configure_logging(service: str, level: str) -> None:
+    """Route structlog.get_logger() and the standard library's loggers to JSON lines on stdout."""
+    structlog.configure(
+        processors=[
+            AddService(service),
+            *_shared_processors(),
+            structlog.processors.format_exc_info,
+            _orjson_renderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.BytesLoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[AddService(service), structlog.stdlib.add_logger_name, *_shared_processors()],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+    handler = _StdoutHandler()
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for existing in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))

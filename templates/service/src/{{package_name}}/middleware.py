@@ -1,0 +1,183 @@
+"""One pure-ASGI middleware for the three signals of every request: a server span, RED metrics and the
+JSON access line.
+
+It is written for the hot path. W3C context is extracted straight from the raw ASGI headers; the span is
+started through the SDK tracer, so an unsampled request costs a NonRecordingSpan (its context still
+propagates to logs and outbound calls) and attributes are only set when the span records; labelled metric
+children are cached; the access line goes through a prebuilt structlog logger rendering with orjson.
+"""
+
+from collections.abc import Iterable
+from contextvars import Token
+from time import perf_counter
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.propagate import get_global_textmap
+from opentelemetry.propagators.textmap import Getter
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import FilteringBoundLogger
+
+from .metrics import UNMATCHED_ROUTE, RedMetrics
+
+Headers = Iterable[tuple[bytes, bytes]]
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+OTHER_METHOD = "_OTHER"
+# Probes and scrapes are counted and logged, but not traced: they would drown the traces that matter.
+UNTRACED_PATHS = frozenset({"/livez", "/readyz", "/startupz", "/metrics"})
+
+
+class _HeaderGetter(Getter[Headers]):
+    """Reads propagation headers from ASGI's list of (lower-case name, value) byte pairs."""
+
+    def get(self, carrier: Headers, key: str) -> list[str] | None:
+        wanted = key.lower().encode("latin-1")
+        values = [value.decode("latin-1") for name, value in carrier if name == wanted]
+        return values or None
+
+    def keys(self, carrier: Headers) -> list[str]:
+        return [name.decode("latin-1") for name, _ in carrier]
+
+
+_GETTER = _HeaderGetter()
+# The parent of a request that carries no trace context: an explicit empty context is cheaper for the SDK
+# to look into than the current one.
+_NO_PARENT = otel_context.Context()
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template (FastAPI/Starlette put the route in the scope), else 'unmatched'."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return template if isinstance(template, str) else UNMATCHED_ROUTE
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class TelemetryMiddleware:
+    """Traces, measures and logs every HTTP request; each of the three is optional (None = off)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        tracer: trace.Tracer | None,
+        metrics: RedMetrics | None,
+        access_log: FilteringBoundLogger | None,
+    ) -> None:
+        self.app = app
+        self._tracer = tracer
+        self._metrics = metrics
+        self._access_log = access_log
+        self._propagator = get_global_textmap()
+        # Header names the propagators read: a request carrying none of them skips extraction.
+        self._propagation_headers = frozenset(name.lower().encode("latin-1") for name in self._propagator.fields)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        start = perf_counter()
+        method = scope["method"]
+        if method not in KNOWN_METHODS:
+            method = OTHER_METHOD
+        status = 500
+
+        async def send_and_record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        span: trace.Span | None = None
+        token: Token[otel_context.Context] | None = None
+        if self._tracer is not None and scope["path"] not in UNTRACED_PATHS:
+            headers = scope["headers"]
+            parent = _NO_PARENT
+            for name, _ in headers:
+                if name in self._propagation_headers:
+                    parent = self._propagator.extract(headers, getter=_GETTER)
+                    break
+            span = self._tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
+            if span.is_recording():
+                _set_request_attributes(span, scope, method)
+            token = otel_context.attach(trace.set_span_in_context(span, parent))
+
+        metrics = self._metrics
+        if metrics is not None:
+            metrics.in_flight += 1
+        try:
+            await self.app(scope, receive, send_and_record_status)
+        except BaseException as error:
+            status = 500
+            if span is not None and span.is_recording():
+                span.record_exception(error)
+            raise
+        finally:
+            elapsed = perf_counter() - start
+            route = route_template(scope)
+            if metrics is not None:
+                metrics.in_flight -= 1
+                metrics.observe(method, route, status, elapsed)
+            if span is not None:
+                if span.is_recording():
+                    _set_response_attributes(span, method, route, status)
+                span.end()
+            if self._access_log is not None:
+                ids = {}
+                if span is not None:
+                    span_context = span.get_span_context()
+                    ids = {
+                        "trace_id": format(span_context.trace_id, "032x"),
+                        "span_id": format(span_context.span_id, "016x"),
+                    }
+                self._access_log.info(
+                    "request",
+                    method=method,
+                    route=route,
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 3),
+                    **ids,
+                )
+            if token is not None:
+                otel_context.detach(token)
+
+
+def _set_request_attributes(span: trace.Span, scope: Scope, method: str) -> None:
+    attributes: dict[str, str | int] = {
+        "http.request.method": method,
+        "url.path": scope["path"],
+        "url.scheme": scope.get("scheme", "http"),
+        "network.protocol.version": scope.get("http_version", "1.1"),
+    }
+    if method == OTHER_METHOD:
+        attributes["http.request.method_original"] = scope["method"]
+    server = scope.get("server")
+    if server and server[1] is not None:
+        attributes["server.port"] = int(server[1])
+    client = scope.get("client")
+    if client:
+        attributes["client.address"] = str(client[0])
+    user_agent = _header(scope, b"user-agent")
+    if user_agent is not None:
+        attributes["user_agent.original"] = user_agent
+    span.set_attributes(attributes)
+
+
+def _set_response_attributes(span: trace.Span, method: str, route: str, status: int) -> None:
+    if route != UNMATCHED_ROUTE:
+        span.update_name(f"{method} {route}")
+        span.set_attributes({"http.route": route, "http.response.status_code": status})
+    else:
+        span.set_attribute("http.response.status_code", status)
+    if status >= 500:
+        span.set_status(Status(StatusCode.ERROR))

@@ -1,0 +1,79 @@
+"""OpenTelemetry tracing: a tracer provider exporting OTLP over HTTP, configured by the OTEL_* variables.
+
+The exporter reads `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (and the other
+`OTEL_EXPORTER_OTLP_*` variables), the batch processor `OTEL_BSP_*`, the resource `OTEL_SERVICE_NAME` and
+`OTEL_RESOURCE_ATTRIBUTES`; the global propagator `OTEL_PROPAGATORS` (W3C trace context and baggage by
+default). The sampler comes from `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` through Settings.
+"""
+
+import threading
+
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import (
+    DEPLOYMENT_ENVIRONMENT,
+    SERVICE_NAME,
+    SERVICE_NAMESPACE,
+    SERVICE_VERSION,
+    OTELResourceDetector,
+    Resource,
+)
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    ParentBased,
+    Sampler,
+    TraceIdRatioBased,
+)
+
+from . import about
+from .settings import SamplerName, Settings
+
+# What deployment.environment says when OTEL_RESOURCE_ATTRIBUTES does not (a laptop, a test).
+DEFAULT_ENVIRONMENT = "local"
+
+
+def build_sampler(name: SamplerName, ratio: float) -> Sampler:
+    """The sampler the OTEL_TRACES_SAMPLER name stands for, with OTEL_TRACES_SAMPLER_ARG as its ratio."""
+    root: Sampler
+    if name.endswith("always_on"):
+        root = ALWAYS_ON
+    elif name.endswith("always_off"):
+        root = ALWAYS_OFF
+    else:
+        root = TraceIdRatioBased(ratio)
+    return ParentBased(root) if name.startswith("parentbased_") else root
+
+
+def build_resource() -> Resource:
+    """service.name/version/namespace and deployment.environment; OTEL_* variables take precedence."""
+    from_environment = OTELResourceDetector().detect().attributes
+    defaults = {
+        SERVICE_NAME: about.SERVICE_NAME,
+        SERVICE_VERSION: about.version(),
+        SERVICE_NAMESPACE: about.DOMAIN,
+        DEPLOYMENT_ENVIRONMENT: DEFAULT_ENVIRONMENT,
+    }
+    return Resource.create({key: value for key, value in defaults.items() if key not in from_environment})
+
+
+def build_tracer_provider(settings: Settings) -> TracerProvider | None:
+    """A provider batching spans to the OTLP/HTTP endpoint, or None when OTEL_SDK_DISABLED is true."""
+    if not settings.tracing_enabled:
+        return None
+    provider = TracerProvider(
+        resource=build_resource(),
+        sampler=build_sampler(settings.otel_traces_sampler, settings.otel_traces_sampler_arg),
+    )
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    return provider
+
+
+def shutdown_tracer_provider(provider: TracerProvider, timeout_seconds: float) -> bool:
+    """Flush and stop the provider, giving up after `timeout_seconds` (an unreachable collector must not
+    hold the process past its grace period). True when it finished in time."""
+    worker = threading.Thread(target=provider.shutdown, name="otel-shutdown", daemon=True)
+    worker.start()
+    worker.join(timeout_seconds)
+    return not worker.is_alive()
