@@ -1,0 +1,1 @@
+"""Helpers for the runtime tests of rendered services (tests/service/test_runtime_*.py)."""
