@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from groundwork import __version__
-from groundwork.commands import check, new
+from groundwork.commands import check, doctor, new, up
 from groundwork.errors import GroundworkError
 
 app = typer.Typer(
@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 app.add_typer(new.app, name="new")
 app.command("check")(check.check)
+doctor.register(app)
+up.register(app)
 
 
 def _show_version(value: bool) -> None:
