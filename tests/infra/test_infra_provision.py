@@ -392,3 +392,21 @@ def test_https_url(remote: str, url: str) -> None:
 def test_cli_refuses_an_unknown_env_in_one_line(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run([command, "--env", "gke"]) == 1
     assert capsys.readouterr().err == "error: --env 'gke' is unknown: use one of kind, eks\n"
+
+
+def test_fleet_is_built_from_the_checkout_as_it_is_not_the_latest_tag(checkout: Path) -> None:
+    """In a git checkout with a release tag, the fleet still gets the working tree's template (with edits)."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(checkout), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "release")
+    git("tag", "v9.9.9")
+    readme = checkout / "templates" / "service" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nunreleased edit\n")
+    world = World()
+    up(checkout, world)
+    assert "unreleased edit" in (checkout / ".groundwork" / "fleet" / "orders" / "README.md").read_text()

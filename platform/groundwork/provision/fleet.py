@@ -92,12 +92,14 @@ def build_images(
 ) -> list[str]:
     """Render each service from the service template into `workdir/<service>`, lock it and `docker build` it
     under its dev image name; return the image names."""
+    # The checkout as it is (HEAD plus uncommitted changes), not Copier's default of the latest release tag.
+    vcs_ref = "HEAD" if (template_root / ".git").exists() else None
     images: list[str] = []
     for service in services:
         project = workdir / service.name
         if project.exists():
             shutil.rmtree(project)
-        render(str(template_root), "service", service.answers.as_data(), project)
+        render(str(template_root), "service", service.answers.as_data(), project, vcs_ref=vcs_ref)
         lock(project)
         run(["docker", "build", "--tag", service.image, str(project)], None)
         images.append(service.image)
