@@ -59,11 +59,13 @@ def test_bad_answer_is_refused_in_one_clear_line(
     assert not dest.exists() or not any(dest.iterdir()), "a refused answer must not leave a half-written app"
 
 
-def test_missing_digest_is_refused_naming_the_question(repo_root: Path, tmp_path: Path) -> None:
+def test_unreleased_service_gets_only_a_dev_overlay(repo_root: Path, tmp_path: Path) -> None:
+    """Staging and prod pin images by digest; before the first release there is none, so they don't exist yet."""
     answers = deploy_answers()
     del answers["image_digest"]
-    with pytest.raises(ValueError, match='Question "image_digest" is required'):
-        render_deploy(repo_root, tmp_path / "app", answers)
+    app = render_deploy(repo_root, tmp_path / "app", answers)
+    assert sorted(p.name for p in (app / "overlays").iterdir()) == ["dev"]
+    assert any(doc["kind"] == "Deployment" for doc in kustomize(app / "overlays" / "dev"))
 
 
 def test_exposed_service_admits_the_ingress_gateway(repo_root: Path, tmp_path: Path) -> None:

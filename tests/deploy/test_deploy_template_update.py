@@ -19,7 +19,7 @@ import yaml
 from deploy_support import DIGEST, OTHER_DIGEST, deploy_answers, kustomize, one, render_deploy
 
 DEPLOYMENT = Path("templates/deploy/base/deployment.yaml.jinja")
-PROD_KUSTOMIZATION = Path("templates/deploy/overlays/prod/kustomization.yaml.jinja")
+PROD_KUSTOMIZATION = Path("templates/deploy/overlays/{% if image_digest %}prod{% endif %}/kustomization.yaml.jinja")
 READINESS_BEFORE = "            periodSeconds: 5\n            timeoutSeconds: 2\n            failureThreshold: 2\n"
 READINESS_AFTER = "            periodSeconds: 3\n            timeoutSeconds: 2\n            failureThreshold: 2\n"
 NEW_COMMENT = "# Platform note (template v0.0.2): prod changes need two approvals.\n"
