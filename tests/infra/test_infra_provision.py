@@ -410,3 +410,21 @@ def test_fleet_is_built_from_the_checkout_as_it_is_not_the_latest_tag(checkout: 
     world = World()
     up(checkout, world)
     assert "unreleased edit" in (checkout / ".groundwork" / "fleet" / "orders" / "README.md").read_text()
+
+
+def test_missing_tools_stop_up_and_down_before_anything_runs(checkout: Path) -> None:
+    world = World()
+    gaps = ["kind     -          missing: install it (creates the local cluster): curl -Lo ./kind ..."]
+    ports = Ports(**{**world.ports().__dict__, "preflight": lambda env: gaps})
+    for action in (
+        lambda: provision(Layout(checkout), UpOptions(env="kind"), ports),
+        lambda: teardown(Layout(checkout), "kind", ports),
+    ):
+        with pytest.raises(GroundworkError) as raised:
+            action()
+        assert str(raised.value) == (
+            "1 tool(s) not ready for --env kind, first: kind - missing: install it (creates the local cluster): "
+            "curl -Lo ./kind ...: run 'groundwork doctor' for every fix"
+        )
+    assert world.events == []
+    assert not (checkout / ".groundwork").exists()

@@ -94,6 +94,8 @@ class Ports:
     origin_url: Callable[[Path], str | None]
     lock: Callable[[Path], None]
     echo: Callable[[str], None]
+    # The tools `up`/`down` need for an env that are missing, too old or not working, as doctor lines.
+    preflight: Callable[[str], Sequence[str]] = lambda env: ()
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     sleep: Callable[[float], None] = time.sleep
@@ -146,6 +148,7 @@ def provision(layout: Layout, options: UpOptions, ports: Ports) -> ProvisionReco
     """Run `groundwork up`; the record is written however it ends. Raises GroundworkError when a step fails
     or Argo CD is not ready in time."""
     settings, to_write = resolve_settings(layout, options, ports.origin_url(layout.repository))
+    _require_tools(options.env, ports)
     record = ProvisionRecord(
         env=options.env,
         cluster_name=settings.cluster_name,
@@ -221,6 +224,7 @@ def _provision(
 def teardown(layout: Layout, env: str, ports: Ports) -> None:
     """Run `groundwork down`: on EKS clear the load balancers first, then `pulumi destroy`."""
     load_stack_values(layout.infra_dir, env)  # refuses an unknown stack in one line
+    _require_tools(env, ports)
     stack = ports.open_stack(layout, env)
     kubeconfig = layout.kubeconfig(env)
     if env == "eks" and kubeconfig.is_file():
@@ -229,6 +233,15 @@ def teardown(layout: Layout, env: str, ports: Ports) -> None:
     stack.destroy(lambda line: ports.echo(line.rstrip("\n")))
     kubeconfig.unlink(missing_ok=True)
     ports.echo(f"{env} is down (the provisioning record {layout.record(env)} is kept)")
+
+
+def _require_tools(env: str, ports: Ports) -> None:
+    gaps = list(ports.preflight(env))
+    if gaps:
+        raise GroundworkError(
+            f"{len(gaps)} tool(s) not ready for --env {env}, first: {' '.join(gaps[0].split())}",
+            "run 'groundwork doctor' for every fix",
+        )
 
 
 class _Steps:
@@ -295,8 +308,12 @@ def git_origin(repository: Path) -> str | None:
 
 def real_ports(echo: Callable[[str], None]) -> Ports:
     """The ports `groundwork up`/`down` use outside tests."""
+    from groundwork.provision.doctor import diagnose, tools_for
     from groundwork.provision.kube import KubectlApplicationReader, kubectl_for
     from groundwork.provision.pulumi_stack import AutomationStack
+
+    def preflight(env: str) -> list[str]:
+        return [finding.line() for finding in diagnose(tools_for(env)) if not finding.ok]
 
     return Ports(
         open_stack=lambda layout, env: AutomationStack(layout.infra_dir, env, layout.backend_dir, layout.policy_pack),
@@ -306,4 +323,5 @@ def real_ports(echo: Callable[[str], None]) -> Ports:
         origin_url=git_origin,
         lock=lock_dependencies,
         echo=echo,
+        preflight=preflight,
     )
