@@ -26,6 +26,7 @@ EKS_COMPONENT = "eks:index:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 NODE_GROUP_COMPONENT = "eks:index:ManagedNodeGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
+AWSX_VPC = "awsx:ec2:Vpc"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 HELM_CHARTS = ("kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v4:Chart")
 
@@ -83,18 +84,33 @@ def node_groups_span_two_zones(args: ResourceValidationArgs, report_violation: R
 
 
 def node_group_subnets_in_two_zones(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """The subnets each node group depends on lie in at least two availability zones."""
+    """The subnets each node group depends on lie in at least two availability zones: read from the subnets
+    themselves, or from the awsx VPC they come from (its zone count or zone names)."""
     for resource in args.resources:
         if resource.resource_type not in (NODE_GROUP, NODE_GROUP_COMPONENT):
             continue
-        subnets = [dep for dep in resource.property_dependencies.get("subnetIds", []) if dep.resource_type == SUBNET]
-        zones = {str(dep.props["availabilityZone"]) for dep in subnets if dep.props.get("availabilityZone")}
-        if subnets and len(zones) < MIN_ZONES:
+        sources = resource.property_dependencies.get("subnetIds", [])
+        zones = {
+            str(dep.props["availabilityZone"])
+            for dep in sources
+            if dep.resource_type == SUBNET and dep.props.get("availabilityZone")
+        }
+        counts = [len(zones)] if any(dep.resource_type == SUBNET for dep in sources) else []
+        counts += [_vpc_zones(dep.props) for dep in sources if dep.resource_type == AWSX_VPC]
+        if counts and min(counts) < MIN_ZONES:
             report_violation(
-                f"node group '{resource.name}' runs in {len(zones)} availability zone(s) "
-                f"({', '.join(sorted(zones))}): spread it over at least {MIN_ZONES}",
+                f"node group '{resource.name}' runs in {min(counts)} availability zone(s): "
+                f"spread it over at least {MIN_ZONES}",
                 resource.urn,
             )
+
+
+def _vpc_zones(props: Mapping[str, Any]) -> int:
+    names = props.get("availabilityZoneNames")
+    if isinstance(names, list) and names:
+        return len(set(names))
+    count = props.get("numberOfAvailabilityZones")
+    return int(count) if isinstance(count, int | float) else 3  # awsx's default is 3
 
 
 def helm_releases_pinned(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

@@ -80,6 +80,12 @@ def _zones(*zones: str) -> StackValidationArgs:
     return StackValidationArgs(resources=[*subnets, group])
 
 
+def _from_vpc(vpc_props: Mapping[str, Any]) -> StackValidationArgs:
+    vpc = stack_resource(guardrails.AWSX_VPC, vpc_props, "vpc")
+    group = stack_resource(guardrails.NODE_GROUP_COMPONENT, {"subnetIds": ["a", "b"]}, "nodes", {"subnetIds": [vpc]})
+    return StackValidationArgs(resources=[vpc, group])
+
+
 # policy -> (cases that pass, cases that fail)
 CASES: dict[str, tuple[list[Any], list[Any]]] = {
     "eks-secrets-encrypted": (
@@ -122,8 +128,18 @@ CASES: dict[str, tuple[list[Any], list[Any]]] = {
         ],
     ),
     "node-group-subnets-in-two-zones": (
-        [_zones("eu-west-1a", "eu-west-1b", "eu-west-1c"), _zones("eu-west-1a", "eu-west-1b")],
-        [_zones("eu-west-1a", "eu-west-1a", "eu-west-1a"), _zones("eu-west-1b")],
+        [
+            _zones("eu-west-1a", "eu-west-1b", "eu-west-1c"),
+            _zones("eu-west-1a", "eu-west-1b"),
+            _from_vpc({"numberOfAvailabilityZones": 3}),
+            _from_vpc({}),  # awsx defaults to three zones
+        ],
+        [
+            _zones("eu-west-1a", "eu-west-1a", "eu-west-1a"),
+            _zones("eu-west-1b"),
+            _from_vpc({"numberOfAvailabilityZones": 1}),
+            _from_vpc({"availabilityZoneNames": ["eu-west-1a", "eu-west-1a"]}),
+        ],
     ),
     "helm-releases-pinned": (
         [
