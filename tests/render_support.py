@@ -21,7 +21,7 @@ def service_answers(**overrides: object) -> dict[str, object]:
     return answers
 
 
-def render_answers(src: str | Path, dest: Path, answers: Mapping[str, object], vcs_ref: str | None = None) -> Path:
+def render_answers(src: str | Path, dest: Path, answers: Mapping[str, object], vcs_ref: str | None = "HEAD") -> Path:
     """Render with Copier's Python API exactly as a user's `copier copy --defaults --data ...` would."""
     import copier
 

@@ -58,20 +58,25 @@ def test_usage_errors_are_one_line(argv: list[str], expected: str, capsys: pytes
 def test_refused_answers_name_the_option_and_write_nothing(
     argv: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dest = tmp_path / "svc"
-    code = run(["new", "service", *argv, "--team", "team-a", "--domain", "commerce", "--dest", str(dest), "--no-lock"])
+    dest = tmp_path / "out" / "svc"
+    gitops = tmp_path / "gitops"
+    gitops.mkdir()
+    code = run(
+        ["new", "service", *argv, "--team", "team-a", "--domain", "commerce", "--dest", str(dest), "--no-lock"]
+        + ["--gitops", str(gitops)]
+    )
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("error: ")
     assert expected in err[0]
-    assert not dest.exists()
-    assert list(tmp_path.iterdir()) == [], "a refused answer left files behind"
+    assert not (tmp_path / "out").exists()
+    assert list(gitops.iterdir()) == [], "a refused answer left files behind"
 
 
 def test_existing_destination_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "keep.txt").write_text("mine")
-    code = run(["new", "service", "orders", "--team", "t", "--domain", "d", "--dest", str(tmp_path), "--no-lock"])
+    code = run(["new", "service", "orders", "--team", "t", "--domain", "d", "--dest", str(tmp_path), "--no-deploy"])
     assert code == 1
     assert "already exists and is not empty" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
@@ -102,3 +107,35 @@ def test_console_script_has_no_traceback_on_bad_input(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert "is not a DNS-1123 label" in result.stderr
+
+
+def test_service_and_its_gitops_entry_are_rendered_together(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gitops = tmp_path / "gitops"
+    gitops.mkdir()
+    code = run(
+        ["new", "service", "ledger", "--team", "team-ledger", "--domain", "finance", "--calls", "payment"]
+        + ["--consumers", "gateway", "--dest", str(tmp_path / "ledger"), "--gitops", str(gitops), "--no-lock"]
+    )
+    assert code == 0, capsys.readouterr().err
+    entry = gitops / "apps" / "ledger"
+    assert (tmp_path / "ledger" / "pyproject.toml").is_file()
+    assert sorted(p.name for p in (entry / "overlays").iterdir()) == ["dev"], "no release yet: dev only"
+    answers = (entry / ".copier-answers.yml").read_text()
+    assert "template: deploy" in answers
+    assert "- gateway" in answers
+    assert "created its GitOps entry in" in capsys.readouterr().out
+
+
+def test_a_refused_deploy_answer_writes_neither_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gitops = tmp_path / "gitops"
+    gitops.mkdir()
+    code = run(
+        ["new", "service", "ledger", "--team", "t", "--domain", "d", "--image-digest", "sha256:abc"]
+        + ["--dest", str(tmp_path / "ledger"), "--gitops", str(gitops), "--no-lock"]
+    )
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: image_digest 'sha256:abc' is not an image digest")
+    assert err.endswith("(set by --image-digest)")
+    assert not (tmp_path / "ledger").exists()
+    assert list(gitops.iterdir()) == []

@@ -40,7 +40,7 @@ PROJECT_CHECKS = [
 @pytest.mark.parametrize("name", list(ANSWER_SETS))
 def test_rendered_project_passes_its_own_checks(name: str, tmp_path: Path) -> None:
     dest = tmp_path / name
-    assert run(["new", "service", *ANSWER_SETS[name], "--dest", str(dest)]) == 0
+    assert run(["new", "service", *ANSWER_SETS[name], "--dest", str(dest), "--ref", "HEAD", "--no-deploy"]) == 0
     assert (dest / "uv.lock").is_file(), "groundwork new service locks the new project's dependencies"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_PROJECT"))}
     for command in PROJECT_CHECKS:

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -38,38 +38,82 @@ class ServiceAnswers:
         return data
 
 
+@dataclass(frozen=True)
+class DeployAnswers:
+    """The deploy template's own answers (its GitOps entry); None means the template default."""
+
+    consumers: tuple[str, ...] = field(default=())
+    expose: bool | None = None
+    public_host: str | None = None
+    image_tag: str | None = None
+    image_digest: str | None = None
+    slo_availability_target: float | None = None
+    slo_latency_threshold_ms: int | None = None
+    slo_latency_target: float | None = None
+
+    def as_data(self) -> dict[str, object]:
+        data = {key: value for key, value in asdict(self).items() if value is not None}
+        data["consumers"] = list(self.consumers)
+        return data
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One template folder rendered with `data` into `dest`."""
+
+    template_name: str
+    data: Mapping[str, object]
+    dest: Path
+
+
 def render(
     template: str, template_name: str, data: Mapping[str, object], dest: Path, vcs_ref: str | None = None
 ) -> Path:
-    """Render `templates/<template_name>` of `template` into `dest`, all or nothing.
+    """Render `templates/<template_name>` of `template` into `dest`, all or nothing."""
+    return render_all(template, [RenderJob(template_name, data, dest)], vcs_ref=vcs_ref)[0]
 
-    The project is rendered into a scratch folder beside `dest` and moved into place only when Copier
-    succeeded, so a refused answer never leaves a half-written project behind.
+
+def render_all(template: str, jobs: Sequence[RenderJob], vcs_ref: str | None = None) -> list[Path]:
+    """Render several template folders, all or nothing.
+
+    Each project is rendered into a scratch folder and moved into place (parents created) only when
+    every render succeeded, so a refused answer never leaves a half-written project behind.
     """
-    dest = dest.resolve()
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise DestinationExists(f"{dest} already exists and is not empty", "choose another --dest or remove it first")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{dest.name}-", dir=dest.parent) as scratch:
-        staged = Path(scratch) / dest.name
-        # Copier prints notices ("no git tags", "dirty template") to stderr; the caller reports outcomes.
-        try:
-            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-                warnings.simplefilter("ignore", CopierWarning)
-                copier.run_copy(
-                    template,
-                    staged,
-                    data={"template": template_name, **data},
-                    defaults=True,
-                    quiet=True,
-                    unsafe=False,
-                    vcs_ref=vcs_ref,
-                )
-        except ValueError as error:
-            raise _answer_error(error) from None
-        if dest.exists():
-            dest.rmdir()
-        shutil.move(staged, dest)
+    dests = [job.dest.resolve() for job in jobs]
+    for dest in dests:
+        if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+            raise DestinationExists(
+                f"{dest} already exists and is not empty", "choose another --dest or remove it first"
+            )
+    with contextlib.ExitStack() as scratch_dirs:
+        staged: list[Path] = []
+        for job, dest in zip(jobs, dests, strict=True):
+            scratch = scratch_dirs.enter_context(tempfile.TemporaryDirectory(prefix=f"groundwork-{dest.name}-"))
+            staged.append(_copy(template, job.template_name, job.data, Path(scratch) / dest.name, vcs_ref))
+        for source, dest in zip(staged, dests, strict=True):
+            if dest.exists():
+                dest.rmdir()
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, dest)
+    return dests
+
+
+def _copy(template: str, template_name: str, data: Mapping[str, object], dest: Path, vcs_ref: str | None) -> Path:
+    # Copier prints notices ("no git tags", "dirty template") to stderr; the caller reports outcomes.
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore", CopierWarning)
+            copier.run_copy(
+                template,
+                dest,
+                data={"template": template_name, **data},
+                defaults=True,
+                quiet=True,
+                unsafe=False,
+                vcs_ref=vcs_ref,
+            )
+    except ValueError as error:
+        raise _answer_error(error) from None
     return dest
 
 
