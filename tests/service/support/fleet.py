@@ -60,11 +60,12 @@ class Fleet:
 def render_service(dest: Path, name: str, calls: list[str]) -> RenderedService:
     """`groundwork new service` (which locks), then install the runtime dependencies."""
     command = [sys.executable, "-m", "groundwork", "new", "service", name, "--team", f"team-{name}"]
-    command += ["--domain", "fleet", "--dest", str(dest)]
+    # --no-deploy: only the service's own repository, never an entry in this checkout's gitops/.
+    command += ["--domain", "fleet", "--dest", str(dest), "--no-deploy"]
     if calls:
         command += ["--calls", ",".join(calls)]
     env = clean_environment()
-    _run(command, env)
+    _run(command, env, cwd=dest.parent)
     _run(["uv", "sync", "--locked", "--no-dev", "--quiet"], env, cwd=dest)
     return RenderedService(name, dest)
 

@@ -13,7 +13,7 @@ from .api import api_router
 from .downstream import ClientPolicy, DownstreamClient
 from .health import Check, Readiness, downstream_check, health_router
 from .lifecycle import Lifecycle
-from .logs import build_access_logger, build_logger, configure_logging
+from .logs import build_access_log, build_logger, configure_logging
 from .metrics import CONTENT_TYPE_LATEST, ClientMetrics, RedMetrics, build_registry, render
 from .middleware import TelemetryMiddleware
 from .settings import Settings
@@ -91,7 +91,7 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
         TelemetryMiddleware,
         tracer=provider.get_tracer(__package__ or about.SERVICE_NAME) if provider is not None else None,
         metrics=RedMetrics(registry) if registry is not None else None,
-        access_log=build_access_logger(about.SERVICE_NAME, settings.log_level) if settings.access_log else None,
+        access_log=build_access_log(about.SERVICE_NAME, settings.log_level) if settings.access_log else None,
     )
     app.state.lifecycle = lifecycle
     app.state.tracer_provider = provider

@@ -4,7 +4,7 @@ JSON access line.
 It is written for the hot path. W3C context is extracted straight from the raw ASGI headers; the span is
 started through the SDK tracer, so an unsampled request costs a NonRecordingSpan (its context still
 propagates to logs and outbound calls) and attributes are only set when the span records; labelled metric
-children are cached; the access line goes through a prebuilt structlog logger rendering with orjson.
+children are cached; the access line is rendered with orjson and written by a prebuilt structlog logger.
 """
 
 from collections.abc import Iterable
@@ -17,8 +17,8 @@ from opentelemetry.propagate import get_global_textmap
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from structlog.typing import FilteringBoundLogger
 
+from .logs import AccessLog
 from .metrics import UNMATCHED_ROUTE, RedMetrics
 
 Headers = Iterable[tuple[bytes, bytes]]
@@ -70,7 +70,7 @@ class TelemetryMiddleware:
         *,
         tracer: trace.Tracer | None,
         metrics: RedMetrics | None,
-        access_log: FilteringBoundLogger | None,
+        access_log: AccessLog | None,
     ) -> None:
         self.app = app
         self._tracer = tracer
@@ -98,6 +98,7 @@ class TelemetryMiddleware:
             await send(message)
 
         span: trace.Span | None = None
+        recording = False
         token: Token[otel_context.Context] | None = None
         if self._tracer is not None and scope["path"] not in UNTRACED_PATHS:
             headers = scope["headers"]
@@ -107,7 +108,8 @@ class TelemetryMiddleware:
                     parent = self._propagator.extract(headers, getter=_GETTER)
                     break
             span = self._tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
-            if span.is_recording():
+            recording = span.is_recording()
+            if recording:
                 _set_request_attributes(span, scope, method)
             token = otel_context.attach(trace.set_span_in_context(span, parent))
 
@@ -118,7 +120,7 @@ class TelemetryMiddleware:
             await self.app(scope, receive, send_and_record_status)
         except BaseException as error:
             status = 500
-            if span is not None and span.is_recording():
+            if recording and span is not None:
                 span.record_exception(error)
             raise
         finally:
@@ -127,27 +129,24 @@ class TelemetryMiddleware:
             if metrics is not None:
                 metrics.in_flight -= 1
                 metrics.observe(method, route, status, elapsed)
+            log = self._access_log
             if span is not None:
-                if span.is_recording():
+                if recording:
                     _set_response_attributes(span, method, route, status)
                 span.end()
-            if self._access_log is not None:
-                ids = {}
-                if span is not None:
+                if log is not None:
                     span_context = span.get_span_context()
-                    ids = {
-                        "trace_id": format(span_context.trace_id, "032x"),
-                        "span_id": format(span_context.span_id, "016x"),
-                    }
-                self._access_log.info(
-                    "request",
-                    method=method,
-                    route=route,
-                    path=scope["path"],
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 3),
-                    **ids,
-                )
+                    log.request(
+                        method,
+                        route,
+                        scope["path"],
+                        status,
+                        round(elapsed * 1000, 3),
+                        f"{span_context.trace_id:032x}",
+                        f"{span_context.span_id:016x}",
+                    )
+            elif log is not None:
+                log.request(method, route, scope["path"], status, round(elapsed * 1000, 3))
             if token is not None:
                 otel_context.detach(token)
 
@@ -157,16 +156,12 @@ def _set_request_attributes(span: trace.Span, scope: Scope, method: str) -> None
         "http.request.method": method,
         "url.path": scope["path"],
         "url.scheme": scope.get("scheme", "http"),
-        "network.protocol.version": scope.get("http_version", "1.1"),
     }
     if method == OTHER_METHOD:
         attributes["http.request.method_original"] = scope["method"]
     server = scope.get("server")
     if server and server[1] is not None:
         attributes["server.port"] = int(server[1])
-    client = scope.get("client")
-    if client:
-        attributes["client.address"] = str(client[0])
     user_agent = _header(scope, b"user-agent")
     if user_agent is not None:
         attributes["user_agent.original"] = user_agent
