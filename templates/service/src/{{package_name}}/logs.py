@@ -42,34 +42,45 @@ class AddService:
         return event_dict
 
 
-class TimestampAndLevel:
-    """`timestamp` (ISO 8601, UTC, microseconds) and `level`, in one step: the date and time up to the
-    second are formatted once per second, the rest is arithmetic. (What TimeStamper + add_log_level do,
-    at a third of the cost: this runs on every request.)"""
+class Clock:
+    """ISO 8601 UTC timestamps with milliseconds ("2026-01-31T12:00:00.123Z"). The string is made once per
+    millisecond and reused: a busy service asks for it many times in each one."""
 
     def __init__(self) -> None:
-        self._cache = (-1, "")
+        self._cache = (-1, "")  # (millisecond, its timestamp), replaced whole so threads never see a mix
+
+    def now(self) -> str:
+        millisecond = time.time_ns() // 1_000_000
+        cached_millisecond, stamp = self._cache
+        if millisecond != cached_millisecond:
+            second, fraction = divmod(millisecond, 1000)
+            stamp = f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(second))}.{fraction:03d}Z"
+            self._cache = (millisecond, stamp)
+        return stamp
+
+
+class TimestampAndLevel:
+    """`timestamp` and `level` in one processor (what TimeStamper and add_log_level do, for less)."""
+
+    def __init__(self) -> None:
+        self._clock = Clock()
 
     def __call__(self, _logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
-        second, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
-        cached_second, prefix = self._cache
-        if second != cached_second:
-            prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-            self._cache = (second, prefix)
-        event_dict["timestamp"] = f"{prefix}.{nanoseconds // 1000:06d}Z"
+        event_dict["timestamp"] = self._clock.now()
         event_dict["level"] = _LEVEL_ALIASES.get(method, method)
         return event_dict
 
 
 class AccessLineRenderer:
-    """TimestampAndLevel and the orjson rendering fused into one processor, for the line every request
-    writes."""
+    """The access line's processor: timestamp, level and orjson rendering in one step."""
 
     def __init__(self) -> None:
-        self._stamp = TimestampAndLevel()
+        self._clock = Clock()
 
-    def __call__(self, logger: WrappedLogger, method: str, event_dict: EventDict) -> bytes:
-        return orjson.dumps(self._stamp(logger, method, event_dict), default=str)
+    def __call__(self, _logger: WrappedLogger, method: str, event_dict: EventDict) -> bytes:
+        event_dict["timestamp"] = self._clock.now()
+        event_dict["level"] = _LEVEL_ALIASES.get(method, method)
+        return orjson.dumps(event_dict, default=str)
 
 
 def _shared_processors() -> list[Processor]:
@@ -144,12 +155,17 @@ def _bound_logger(
     return logger
 
 
-class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stdout is at the time (test runners swap it)."""
+class _StdoutHandler(logging.Handler):
+    """Writes each record as a line to whatever sys.stdout is at the time (test runners swap it)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.setStream(sys.stdout)
-        super().emit(record)
+        try:
+            line = self.format(record)
+            stream = sys.stdout
+            stream.write(line + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
 
 
 def configure_logging(service: str, level: str) -> None:

