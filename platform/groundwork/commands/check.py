@@ -11,6 +11,7 @@ def check(
         Path, typer.Argument(help="A repository holding gitops/, or a gitops/ folder (default: the current folder).")
     ] = Path("."),
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    timings: Annotated[bool, typer.Option("--timings", help="Print when each stage finished, to stderr.")] = False,
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=64, help="Parallel kustomize/promtool processes.")
     ] = 2,
@@ -25,5 +26,8 @@ def check(
 
     report = run_check(path, CheckOptions(workers=workers))
     typer.echo(render_json(report) if json_output else render_text(report))
+    if timings:
+        for event, seconds in sorted(report.timings, key=lambda item: item[1]):
+            typer.echo(f"{seconds:7.1f} s  {event}", err=True)
     if not report.ok:
         raise typer.Exit(1)

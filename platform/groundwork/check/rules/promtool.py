@@ -20,11 +20,12 @@ import yaml
 from groundwork.check.errors import ToolBroken, ToolMissing
 from groundwork.check.model import Document, Finding, Stage
 from groundwork.check.rules.slo import Slo, read_slo
-from groundwork.check.rules.synth import RuleTests, synthesize
+from groundwork.check.rules.synth import OUTAGE_QUERY, RuleTests, synthesize
 
 RULE_CHECK = "promtool-check-rules"
 RULE_OUTAGE = "promtool-test-outage"
 RULE_HEALTHY = "promtool-test-healthy"
+RULE_TEST = "promtool-test-rules"
 PROMTOOL_TIMEOUT_SECONDS = 900
 MAX_MESSAGE = 600
 
@@ -66,37 +67,49 @@ def run_rules(documents: Sequence[Document], promtool: str, workers: int = 2) ->
         for rule_set in sets:
             _dump(folder / rule_set.name, {"groups": rule_set.groups})
         checked = _run(promtool, ["check", "rules"], [s.name for s in sets], folder, "Checking ")
-        testable: list[tuple[str, _RuleSet, str]] = []
+        testable: list[tuple[str, _RuleSet]] = []
         for rule_set in sets:
             ok, lines = checked[rule_set.name]
             if not ok:
                 findings += _report(rule_set, RULE_CHECK, lines)
                 continue
             rule_set.tests = synthesize(rule_set.groups, rule_set.slo, rule_set.name)
-            if rule_set.tests is None:
-                continue
-            stem = rule_set.name.removesuffix(".rules.yaml")
-            for kind, content in (("outage", rule_set.tests.outage), ("healthy", rule_set.tests.healthy)):
-                if content is not None:
-                    _dump(folder / f"{stem}.{kind}.test.yaml", content)
-                    testable.append((f"{stem}.{kind}.test.yaml", rule_set, kind))
+            if rule_set.tests is not None:
+                name = rule_set.name.replace(".rules.yaml", ".test.yaml")
+                _dump(folder / name, rule_set.tests.test_file)
+                testable.append((name, rule_set))
         chunks = [testable[i::workers] for i in range(workers) if testable[i::workers]]
         with ThreadPoolExecutor(max(1, len(chunks))) as pool:
             runs = pool.map(
-                lambda chunk: _run(
-                    promtool, ["test", "rules"], [name for name, _, _ in chunk], folder, "Unit Testing:"
-                ),
+                lambda chunk: _run(promtool, ["test", "rules"], [name for name, _ in chunk], folder, "Unit Testing:"),
                 chunks,
             )
             tested: dict[str, tuple[bool, list[str]]] = {}
             for result in runs:
                 tested.update(result)
-    for name, rule_set, kind in testable:
+    for name, rule_set in testable:
         ok, lines = tested[name]
         if not ok:
+            findings += _test_findings(rule_set, lines)
+    return findings
+
+
+def _test_findings(rule_set: _RuleSet, lines: list[str]) -> list[Finding]:
+    """promtool prints each failed query as `expr: ...` followed by `exp:` / `got:`; the query tells which test."""
+    failures: list[list[str]] = []
+    for line in lines:
+        if line.startswith("expr:") or not failures:
+            failures.append([])
+        failures[-1].append(line)
+    findings: list[Finding] = []
+    for failure in failures:
+        if failure[0].startswith("expr:"):
+            kind = "outage" if OUTAGE_QUERY in failure[0] else "healthy"
             findings += _report(
-                rule_set, RULE_OUTAGE if kind == "outage" else RULE_HEALTHY, _explain(rule_set, kind, lines)
+                rule_set, RULE_OUTAGE if kind == "outage" else RULE_HEALTHY, _explain(rule_set, kind, failure)
             )
+        else:  # not a query failure (e.g. the rules did not load): promtool's words as they are
+            findings += _report(rule_set, RULE_TEST, ["promtool test rules failed:", *failure])
     return findings
 
 

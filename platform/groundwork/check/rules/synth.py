@@ -6,6 +6,7 @@ Two tests per rules file, over synthetic series of the platform contract's metri
   critical) that depends on those metrics, directly or through recording rules, must be firing;
 - healthy: errors and slow requests at half the SLO's error budget (none when no SLO is declared); none of the
   alerts depending on those metrics may be firing or pending.
+Both are test groups of one promtool test file; a failure is told apart by its query (OUTAGE_QUERY).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ HISTOGRAM = "http_request_duration_seconds"
 CONTRACT_METRICS = frozenset({REQUESTS, f"{HISTOGRAM}_bucket", f"{HISTOGRAM}_count", f"{HISTOGRAM}_sum"})
 PAGE_SEVERITIES = frozenset({"page", "critical"})
 REQUESTS_PER_MINUTE = 1_000_000
-SETTLE_MINUTES = 15
+SETTLE_MINUTES = 8  # the shortest window the template uses (5m) holds several samples by then
+OUTAGE_QUERY = "max by (alertname) (ALERTS{"
 BAD_STATUS, GOOD_STATUS = "500", "200"
 # Values for contract labels the rules filter with a regex or a negative matcher, tried in order.
 LABEL_CANDIDATES = {"route": ["/v1/items", "/"], "method": ["GET", "POST"]}
@@ -36,10 +38,9 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 60480
 
 @dataclass(frozen=True)
 class RuleTests:
-    """The generated tests (promtool test files as data) and the alerts they are about."""
+    """The generated promtool test file (as data) and the alerts its two test groups are about."""
 
-    outage: dict[str, Any] | None
-    healthy: dict[str, Any]
+    test_file: dict[str, Any]
     paging: tuple[str, ...]
     watched: tuple[str, ...]
     eval_minutes: int
@@ -60,23 +61,26 @@ def synthesize(groups: Sequence[Mapping[str, Any]], slo: Slo, rules_file: str) -
     eval_minutes = max(_minutes(str(r.get("for") or "0s")) for r in watched) + SETTLE_MINUTES
     labels, buckets = _series_shape([str(r.get("expr", "")) for r in rules], slo)
     length = eval_minutes + 5
-    outage = None
+    test_groups: list[dict[str, Any]] = []
     if paging:
-        outage = _test_file(
-            rules_file,
-            _outage_series(labels, buckets, length),
-            f'max by (alertname) (ALERTS{{alertstate="firing", alertname=~"{_alternation(paging)}"}})',
-            eval_minutes,
-            [{"labels": f'{{alertname="{name}"}}', "value": 1} for name in paging],
+        test_groups.append(
+            _test_group(
+                _outage_series(labels, buckets, length),
+                f'{OUTAGE_QUERY}alertstate="firing", alertname=~"{_alternation(paging)}"}})',
+                eval_minutes,
+                [{"labels": f'{{alertname="{name}"}}', "value": 1} for name in paging],
+            )
         )
-    healthy = _test_file(
-        rules_file,
-        _healthy_series(labels, buckets, length, slo),
-        f'ALERTS{{alertname=~"{_alternation(watched_names)}"}}',
-        eval_minutes,
-        [],
+    test_groups.append(
+        _test_group(
+            _healthy_series(labels, buckets, length, slo),
+            f'ALERTS{{alertname=~"{_alternation(watched_names)}"}}',
+            eval_minutes,
+            [],
+        )
     )
-    return RuleTests(outage, healthy, tuple(paging), tuple(watched_names), eval_minutes)
+    test_file = {"rule_files": [rules_file], "evaluation_interval": "1m", "tests": test_groups}
+    return RuleTests(test_file, tuple(paging), tuple(watched_names), eval_minutes)
 
 
 def _depends(expr: str, recorded: Mapping[str, str], seen: set[str]) -> bool:
@@ -171,19 +175,13 @@ def _counter(name: str, labels: Mapping[str, str], per_minute: int, length: int)
     return {"series": f"{name}{{{rendered}}}", "values": f"0+{per_minute}x{length}"}
 
 
-def _test_file(
-    rules_file: str, series: list[dict[str, str]], expr: str, eval_minutes: int, expected: list[dict[str, Any]]
+def _test_group(
+    series: list[dict[str, str]], expr: str, eval_minutes: int, expected: list[dict[str, Any]]
 ) -> dict[str, Any]:
     return {
-        "rule_files": [rules_file],
-        "evaluation_interval": "1m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": series,
-                "promql_expr_test": [{"expr": expr, "eval_time": f"{eval_minutes}m", "exp_samples": expected}],
-            }
-        ],
+        "interval": "1m",
+        "input_series": series,
+        "promql_expr_test": [{"expr": expr, "eval_time": f"{eval_minutes}m", "exp_samples": expected}],
     }
 
 

@@ -13,17 +13,22 @@ RULE_UNKNOWN_KIND = "unknown-kind"
 
 
 class SchemaJudge:
-    """Holds the (expensive, cached) validators for one run."""
+    """Holds the (expensive, cached) validators for one run.
+
+    `judge` validates in-process what it can as documents arrive and keeps the npm-model kinds aside;
+    `finish` validates those in one node process.
+    """
 
     def __init__(self, kubernetes_version: str = core.KUBERNETES_VERSION, cache: Path | None = None) -> None:
         self.core = core.CoreSchemas(kubernetes_version)
         self.models = models.ModelSchemas()
         self.cache = cache
         self.core_rule = f"k8s-{self.core.minor}-strict"
+        self._node: list[Document] = []
 
     def judge(self, documents: Sequence[Document]) -> list[Finding]:
         findings: list[Finding] = []
-        node: list[Document] = []
+        node = self._node
         for document in documents:
             api_version, kind = document.api_version, document.kind
             if not api_version or not kind:
@@ -40,7 +45,13 @@ class SchemaJudge:
             else:
                 errors, rule = None, RULE_UNKNOWN_KIND
             findings += _findings(document, errors, rule)
-        if node:  # one node process for all of them
+        return findings
+
+    def finish(self) -> list[Finding]:
+        """Validate the documents kept for the npm models, in one node process."""
+        node, self._node = self._node, []
+        findings: list[Finding] = []
+        if node:
             home = npm_models.ensure_installed(self.cache)
             verdicts = npm_models.validate_batch([d.body for d in node], home)
             for document, errors in zip(node, verdicts, strict=True):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from groundwork.check.cache import cache_root
 from groundwork.check.errors import ToolBroken, ToolMissing
 
 # API group -> the rule id its findings carry.
@@ -40,11 +40,6 @@ def handles(api_version: str) -> bool:
 
 def rule_for(api_version: str) -> str:
     return GROUPS.get(api_version.split("/", 1)[0], "schema")
-
-
-def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "groundwork"
 
 
 def ensure_installed(cache: Path | None = None) -> Path:
