@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from groundwork import __version__
-from groundwork.commands import check, doctor, new, up
+from groundwork.commands import check, doctor, new, readiness, up
 from groundwork.errors import GroundworkError
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.add_typer(new.app, name="new")
 app.command("check")(check.check)
 doctor.register(app)
 up.register(app)
+readiness.register(app)
 
 
 def _show_version(value: bool) -> None:

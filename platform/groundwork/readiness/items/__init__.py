@@ -1,0 +1,1 @@
+"""One module per readiness item: `assess(context) -> list[Check]`."""

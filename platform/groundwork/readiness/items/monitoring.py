@@ -1,0 +1,279 @@
+"""Item 2, basic monitoring: every service serves /metrics and is scraped (ServiceMonitor), logs JSON, is traced
+(OTLP), has a dashboard and SLO alerts; the fleet has an overview dashboard."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from groundwork.readiness.context import Context
+from groundwork.readiness.entries import Entry
+from groundwork.readiness.model import Check, Evidence, ItemSpec, judged
+from groundwork.readiness.probes import (
+    JSON_LOG_RENDERER,
+    LOGGING,
+    OTLP_DEPENDENCY,
+    OTLP_SETUP,
+    TRACER_PROVIDER,
+    route,
+)
+
+SPEC = ItemSpec(
+    2,
+    "basic-monitoring",
+    "Basic monitoring",
+    "Does every service expose /metrics (scraped), JSON logs and traces, with a dashboard and SLO alerts?",
+)
+NAME_LABEL = "app.kubernetes.io/name"
+DASHBOARD_LABEL = "grafana_dashboard"
+FLEET_DASHBOARDS = Path("gitops") / "addons" / "dashboards"
+OTLP_ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+
+
+def assess(context: Context) -> list[Check]:
+    checks: list[Check] = []
+    for entry in context.entries:
+        checks += [
+            _metrics_endpoint(context, entry),
+            _service_monitor(entry),
+            _json_logs(context, entry),
+            _tracing(context, entry),
+            _dashboard(context, entry),
+            _slo_alerts(entry),
+        ]
+    checks.append(_fleet_dashboard(context))
+    return checks
+
+
+def _metrics_endpoint(context: Context, entry: Entry) -> Check:
+    hit = context.repo_files(entry.name).first(route("/metrics"))
+    where = context.repos.shown(entry.name, hit.file) + f":{hit.line}" if hit else ""
+    return judged(
+        "metrics-endpoint",
+        [] if hit else [f"{entry.name}: no source file of {context.repo_shown(entry.name)} serves the route /metrics"],
+        f"{entry.name} serves /metrics ({where})",
+        Evidence(files=(where,) if where else ()),
+        service=entry.name,
+    )
+
+
+def _service_monitor(entry: Entry) -> Check:
+    resources = set(entry.resources("base"))
+    ports = {
+        str(port.get("name"))
+        for found in entry.of_kind("Service", "base")
+        for port in _list(_mapping(found.body.get("spec")).get("ports"))
+        if isinstance(port, Mapping)
+    }
+    candidates = entry.of_kind("ServiceMonitor", "base")
+    problems: list[str] = []
+    good: list[str] = []
+    for found in candidates:
+        spec = _mapping(found.body.get("spec"))
+        name = found.file.rsplit("/", 1)[-1]
+        selector = _mapping(_mapping(spec.get("selector")).get("matchLabels"))
+        endpoints = [_mapping(e) for e in _list(spec.get("endpoints"))]
+        if name not in resources:
+            problems.append(f"{entry.name}: {found.file} is not listed in {entry.rel('base', 'kustomization.yaml')}")
+        elif selector.get(NAME_LABEL) != entry.name:
+            where = found.where("spec", "selector")
+            problems.append(f"{entry.name}: {where} does not select {NAME_LABEL}={entry.name}")
+        elif not any(e.get("path", "/metrics") == "/metrics" and e.get("port") in ports for e in endpoints):
+            problems.append(f"{entry.name}: {found.where('spec', 'endpoints')} scrapes no /metrics on a Service port")
+        else:
+            good.append(found.file)
+    if not candidates:
+        problems.append(f"{entry.name}: no ServiceMonitor in {entry.rel('base')}/ (servicemonitor.yaml)")
+    return judged(
+        "servicemonitor",
+        [] if good else problems,
+        f"{entry.name} is scraped at /metrics ({', '.join(good)})",
+        Evidence(files=tuple(good) or tuple(found.file for found in candidates)),
+        service=entry.name,
+    )
+
+
+def _json_logs(context: Context, entry: Entry) -> Check:
+    files = context.repo_files(entry.name)
+    renderers = [hit for hit in files.grep(JSON_LOG_RENDERER) if files.first_in(hit.file, LOGGING)]
+    keys = {key: files.first(rf"""["']{key}["']""") for key in ("trace_id", "span_id")}
+    problems: list[str] = []
+    if not renderers:
+        problems.append(f"{entry.name}: no logging code of {context.repo_shown(entry.name)} renders JSON lines")
+    problems += [
+        f"{entry.name}: its logs never carry the contract key {key} ({context.repo_shown(entry.name)})"
+        for key, hit in keys.items()
+        if hit is None
+    ]
+    shown = [f"{context.repos.shown(entry.name, hit.file)}:{hit.line}" for hit in renderers[:1]]
+    return judged(
+        "json-logs",
+        problems,
+        f"{entry.name} logs JSON lines with trace_id and span_id ({', '.join(shown)})",
+        Evidence(files=tuple(shown)),
+        service=entry.name,
+    )
+
+
+def _tracing(context: Context, entry: Entry) -> Check:
+    files = context.repo_files(entry.name)
+    dependency = files.first(OTLP_DEPENDENCY, manifests=True)
+    setup = files.first(OTLP_SETUP)
+    provider = files.first(TRACER_PROVIDER)
+    env = entry.container_env()
+    endpoint = next((env[name] for name in OTLP_ENDPOINTS if name in env and env[name].value), None)
+    problems: list[str] = []
+    if dependency is None:
+        repo = context.repo_shown(entry.name)
+        problems.append(f"{entry.name}: no dependency manifest of {repo} has an OTLP exporter")
+    if setup is None or provider is None:
+        problems.append(f"{entry.name}: no source file of {context.repo_shown(entry.name)} sets up an OTLP tracer")
+    if endpoint is None:
+        problems.append(
+            f"{entry.name}: {entry.rel('base')}/ sets no {' or '.join(OTLP_ENDPOINTS)} on the container, "
+            "so spans go nowhere"
+        )
+    shown = [f"{context.repos.shown(entry.name, hit.file)}:{hit.line}" for hit in (dependency, setup) if hit]
+    shown += [endpoint.where] if endpoint else []
+    return judged(
+        "tracing",
+        problems,
+        f"{entry.name} exports OTLP traces to {endpoint.value if endpoint else ''}",
+        Evidence(files=tuple(shown)),
+        service=entry.name,
+    )
+
+
+def _dashboard(context: Context, entry: Entry) -> Check:
+    kustomization = entry.kustomization("base")
+    files: list[tuple[str, str]] = []  # (file relative to base, where it is named)
+    if kustomization is not None:
+        for index, generator in enumerate(_list(kustomization.body.get("configMapGenerator"))):
+            generator = _mapping(generator)
+            labels = _mapping(_mapping(generator.get("options")).get("labels"))
+            if str(labels.get(DASHBOARD_LABEL)) != "1":
+                continue
+            for file_index, spec in enumerate(_list(generator.get("files"))):
+                where = kustomization.where("configMapGenerator", index, "files", file_index)
+                files.append((str(spec).split("=", 1)[-1], where))
+    if not files:
+        return judged(
+            "dashboard",
+            [
+                f"{entry.name}: {entry.rel('base', 'kustomization.yaml')} generates no ConfigMap labelled "
+                f'{DASHBOARD_LABEL}: "1", so Grafana has no dashboard for it'
+            ],
+            "",
+            service=entry.name,
+        )
+    problems: list[str] = []
+    panels = 0
+    for name, where in files:
+        shown = entry.rel("base", name)
+        path = context.root / shown
+        if not path.is_file():
+            problems.append(f"{entry.name}: {shown} is missing (named by {where})")
+            continue
+        try:
+            dashboard = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            problems.append(f"{entry.name}: {shown} is not JSON")
+            continue
+        count = _panel_count(dashboard)
+        panels += count
+        if count == 0:
+            problems.append(f"{entry.name}: {shown} has no panels")
+        elif f'namespace=\\"{entry.name}\\"' not in json.dumps(dashboard):
+            problems.append(f'{entry.name}: no query of {shown} selects namespace="{entry.name}"')
+    return judged(
+        "dashboard",
+        problems,
+        f"{entry.name} has a dashboard of {panels} panels",
+        Evidence(files=tuple(entry.rel("base", name) for name, _ in files), counts={"panels": panels}),
+        service=entry.name,
+    )
+
+
+def _slo_alerts(entry: Entry) -> Check:
+    resources = set(entry.resources("base"))
+    alerts: dict[str, list[str]] = {"availability": [], "latency": []}
+    files: list[str] = []
+    for found in entry.of_kind("PrometheusRule", "base"):
+        if found.file.rsplit("/", 1)[-1] not in resources:
+            continue
+        files.append(found.file)
+        for group in _list(_mapping(found.body.get("spec")).get("groups")):
+            for rule in _list(_mapping(group).get("rules")):
+                rule = _mapping(rule)
+                name, labels = str(rule.get("alert") or ""), _mapping(rule.get("labels"))
+                if not name or not labels.get("severity") or entry.name not in str(rule.get("expr", "")):
+                    continue
+                for slo in alerts:
+                    if labels.get("slo") == slo or name.lower().startswith(slo):
+                        alerts[slo].append(name)
+    problems = [
+        f"{entry.name}: no {slo} SLO alert (with a severity, on {entry.name}'s series) in a PrometheusRule of "
+        f"{entry.rel('base')}/"
+        for slo, names in alerts.items()
+        if not names
+    ]
+    total = sum(len(names) for names in alerts.values())
+    return judged(
+        "slo-alerts",
+        problems,
+        f"{entry.name} has {total} SLO alerts (availability and latency burn rates)",
+        Evidence(files=tuple(files), counts={slo: len(names) for slo, names in alerts.items()}),
+        service=entry.name,
+    )
+
+
+def _fleet_dashboard(context: Context) -> Check:
+    folder = context.root / FLEET_DASHBOARDS
+    kustomization = folder / "kustomization.yaml"
+    problems: list[str] = []
+    found: list[str] = []
+    panels = 0
+    try:
+        body = yaml.safe_load(kustomization.read_text(encoding="utf-8")) if kustomization.is_file() else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        body = None
+    names = [
+        str(spec).split("=", 1)[-1]
+        for generator in _list(_mapping(body).get("configMapGenerator"))
+        for spec in _list(_mapping(generator).get("files"))
+    ]
+    for name in names:
+        try:
+            count = _panel_count(json.loads((folder / name).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError):
+            problems.append(f"{context.shown(folder / name)} is missing or not JSON")
+            continue
+        if count:
+            found.append(context.shown(folder / name))
+            panels += count
+    if not found:
+        problems.append(f"no fleet overview dashboard in {context.shown(kustomization)} (a configMapGenerator JSON)")
+    return judged(
+        "fleet-dashboard",
+        problems,
+        f"the fleet overview dashboard has {panels} panels",
+        Evidence(files=tuple(found), counts={"panels": panels}),
+    )
+
+
+def _panel_count(dashboard: Any) -> int:
+    panels = _list(_mapping(dashboard).get("panels"))
+    nested = sum(len(_list(_mapping(panel).get("panels"))) for panel in panels)
+    return sum(1 for panel in panels if _mapping(panel).get("type") != "row") + nested
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
