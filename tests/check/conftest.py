@@ -1,0 +1,181 @@
+"""Session fixtures for `groundwork check`: a clean tree and a tree with one fault per app, each judged once.
+
+Every run of the gate starts checkov and promtool, so the fault matrix shares one tree: each fault lives in its
+own app (or bootstrap file), and findings are grouped by app and environment, so each test reads the findings
+of its own app, and the untouched app in the same tree shows that faults do not bleed into their neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from check_support import (
+    TEMPLATE_APP,
+    GateRun,
+    add_resource,
+    application,
+    check_json,
+    clone_app,
+    dump_all,
+    edit_yaml,
+    render_app,
+    run_cli,
+    write_bootstrap,
+)
+
+CLEAN_APPS = (TEMPLATE_APP, "billing")
+
+
+@pytest.fixture(scope="session")
+def template_app(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The deploy template rendered once for the service 'orders'."""
+    return render_app(repo_root, tmp_path_factory.mktemp("rendered") / TEMPLATE_APP)
+
+
+@pytest.fixture(scope="session")
+def clean_tree(template_app: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("clean")
+    for name in CLEAN_APPS:
+        clone_app(template_app, root / "gitops", name)
+    write_bootstrap(root / "gitops", list(CLEAN_APPS))
+    return root
+
+
+@pytest.fixture(scope="session")
+def clean_run(clean_tree: Path) -> GateRun:
+    code, report = check_json(clean_tree)
+    return GateRun(code, "", "", report)
+
+
+# --- the fault matrix: app name -> how to break it ---------------------------------------------------------
+
+
+def _vs_typo(app: Path) -> None:
+    def change(vs: dict[str, Any]) -> None:
+        route = vs["spec"]["http"][0]
+        route["timeoutt"] = route.pop("timeout", "5s")
+
+    edit_yaml(app / "base" / "virtualservice.yaml", change)
+
+
+def _no_readiness(app: Path) -> None:
+    def change(deployment: dict[str, Any]) -> None:
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            container.pop("readinessProbe", None)
+
+    edit_yaml(app / "base" / "deployment.yaml", change)
+
+
+def _latest_in_prod(app: Path) -> None:
+    def change(kustomization: dict[str, Any]) -> None:
+        kustomization["images"] = [{"name": image["name"], "newTag": "latest"} for image in kustomization["images"]]
+
+    edit_yaml(app / "overlays" / "prod" / "kustomization.yaml", change)
+
+
+def _secret(app: Path) -> None:
+    add_resource(
+        app,
+        "secret.yaml",
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"password": "hunter2"}},
+    )
+
+
+def _alert_rules(app: Path, change: Callable[[list[dict[str, Any]]], None]) -> None:
+    """Change the alerting rules (the group holding `alert:` rules) of an app's PrometheusRule."""
+
+    def edit(rule: dict[str, Any]) -> None:
+        groups = rule["spec"]["groups"]
+        alerts = next(g for g in groups if any("alert" in r for r in g["rules"]))
+        change(alerts["rules"])
+
+    edit_yaml(app / "base" / "prometheusrule.yaml", edit)
+
+
+def _first_paging(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(r for r in rules if r.get("labels", {}).get("severity") in ("page", "critical"))
+
+
+def _bad_promql(app: Path) -> None:
+    _alert_rules(app, lambda rules: _first_paging(rules).update(expr="sum(rate(http_requests_total[5m])"))
+
+
+def _deaf_alert(app: Path) -> None:
+    """A paging alert that still reads the SLO metrics but can never fire."""
+
+    def change(rules: list[dict[str, Any]]) -> None:
+        alert = _first_paging(rules)
+        alert["expr"] = f"({alert['expr']}) and on() (vector(0) > 1)"
+
+    _alert_rules(app, change)
+
+
+def _noisy_alert(app: Path) -> None:
+    """A paging alert that fires on the first 5xx, well inside the error budget."""
+    _alert_rules(
+        app,
+        lambda rules: rules.append(
+            {
+                "alert": "AnyServerError",
+                "expr": 'sum(rate(http_requests_total{status=~"5.."}[5m])) > 0',
+                "labels": {"severity": "critical"},
+            }
+        ),
+    )
+
+
+def _unknown_kind(app: Path) -> None:
+    add_resource(
+        app,
+        "widget.yaml",
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "gizmo"}, "spec": {"size": 3}},
+    )
+
+
+def _broken_dev_build(app: Path) -> None:
+    edit_yaml(app / "overlays" / "dev" / "kustomization.yaml", lambda k: k["resources"].append("missing.yaml"))
+
+
+FAULTS: dict[str, Callable[[Path], None]] = {
+    "vs-typo": _vs_typo,
+    "no-readiness": _no_readiness,
+    "latest-prod": _latest_in_prod,
+    "with-secret": _secret,
+    "bad-promql": _bad_promql,
+    "deaf-alert": _deaf_alert,
+    "noisy-alert": _noisy_alert,
+    "unknown-kind": _unknown_kind,
+    "broken-build": _broken_dev_build,
+}
+
+
+@pytest.fixture(scope="session")
+def fault_tree(template_app: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("faults")
+    gitops = root / "gitops"
+    clone_app(template_app, gitops, TEMPLATE_APP)
+    for name, breaks in FAULTS.items():
+        breaks(clone_app(template_app, gitops, name))
+    bootstrap = write_bootstrap(gitops, [TEMPLATE_APP, *FAULTS])
+    dump_all(bootstrap / "rogue.yaml", [application("rogue", "dev", project="default")])
+    typo = application("typo", "dev")
+    typo["spec"]["syncPolicy"]["automated"]["prunee"] = True
+    dump_all(bootstrap / "typo.yaml", [typo])
+    (bootstrap / "values.yaml").write_text(yaml.safe_dump({"replicaCount": 2}), encoding="utf-8")  # data, skipped
+    return root
+
+
+@pytest.fixture(scope="session")
+def fault_text(fault_tree: Path) -> GateRun:
+    code, out, err = run_cli(["check", str(fault_tree)])
+    return GateRun(code, out, err, {})
+
+
+@pytest.fixture(scope="session")
+def fault_json(fault_tree: Path) -> GateRun:
+    code, report = check_json(fault_tree)
+    return GateRun(code, "", "", report)
