@@ -102,8 +102,6 @@ class TelemetryMiddleware:
                     break
             span = self._tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
             recording = span.is_recording()
-            if recording:
-                _set_request_attributes(span, scope, method)
             token = otel_context.attach(trace.set_span_in_context(span, parent))
 
         metrics = self._metrics
@@ -126,7 +124,7 @@ class TelemetryMiddleware:
             log = self._access_log
             if span is not None:
                 if recording:
-                    _set_response_attributes(span, method, route, status)
+                    _record(span, scope, method, route, status)
                 span.end()
                 if log is not None:
                     span_context = span.get_span_context()
@@ -145,14 +143,20 @@ class TelemetryMiddleware:
                 otel_context.detach(token)
 
 
-def _set_request_attributes(span: trace.Span, scope: Scope, method: str) -> None:
+def _record(span: trace.Span, scope: Scope, method: str, route: str, status: int) -> None:
+    """Name a recording span after its route and give it the HTTP semantic-convention attributes, in one
+    call (each call into the SDK's attribute store costs a lock and a validation pass)."""
     attributes: dict[str, str | int] = {
         "http.request.method": method,
         "url.path": scope["path"],
         "url.scheme": scope.get("scheme", "http"),
+        "http.response.status_code": status,
     }
     if method == OTHER_METHOD:
         attributes["http.request.method_original"] = scope["method"]
+    if route != UNMATCHED_ROUTE:
+        span.update_name(f"{method} {route}")
+        attributes["http.route"] = route
     server = scope.get("server")
     if server and server[1] is not None:
         attributes["server.port"] = int(server[1])
@@ -160,13 +164,5 @@ def _set_request_attributes(span: trace.Span, scope: Scope, method: str) -> None
     if user_agent is not None:
         attributes["user_agent.original"] = user_agent
     span.set_attributes(attributes)
-
-
-def _set_response_attributes(span: trace.Span, method: str, route: str, status: int) -> None:
-    if route != UNMATCHED_ROUTE:
-        span.update_name(f"{method} {route}")
-        span.set_attributes({"http.route": route, "http.response.status_code": status})
-    else:
-        span.set_attribute("http.response.status_code", status)
     if status >= 500:
         span.set_status(Status(StatusCode.ERROR))
