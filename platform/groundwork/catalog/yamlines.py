@@ -70,9 +70,12 @@ def parse_documents(text: str, shown: str) -> list[Document]:
                 continue
             documents.append(Document(shown, node.start_mark.line + 1, data, lines))
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        # An unclosed bracket or quote is noticed far below it: point at where it opened ("while parsing a
+        # flow sequence"), which is where the fix goes.
+        mark = error.context_mark or error.problem_mark
         line = mark.line + 1 if mark is not None else 1
-        problem = " ".join(str(error.problem or error.context or "is not valid YAML").split())
+        parts = [error.context, error.problem] if error.context else [error.problem]
+        problem = " ".join(", ".join(str(part) for part in parts if part).split()) or "not valid YAML"
         raise CatalogError(shown, line, f"invalid YAML: {problem}", "fix the YAML syntax") from None
     except yaml.YAMLError as error:
         raise CatalogError(shown, 1, f"invalid YAML: {' '.join(str(error).split())}", "fix the YAML syntax") from None

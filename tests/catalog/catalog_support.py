@@ -1,0 +1,48 @@
+"""Helpers for the catalog tests: the repository root, a scratch copy of the catalog, Backstage's own validator."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BACKSTAGE_VALIDATOR = REPO_ROOT / "tests" / "service" / "backstage"
+SERVICES = ("gateway", "inventory", "notification", "order", "payment", "search", "user")
+
+
+def copy_catalog(dest: Path) -> Path:
+    """The root catalog-info.yaml, catalog/ and every GitOps entry's catalog-info.yaml, under `dest`."""
+    shutil.copy2(REPO_ROOT / "catalog-info.yaml", dest / "catalog-info.yaml")
+    shutil.copytree(REPO_ROOT / "catalog", dest / "catalog")
+    for service in SERVICES:
+        target = dest / "gitops" / "apps" / service
+        target.mkdir(parents=True)
+        shutil.copy2(REPO_ROOT / "gitops" / "apps" / service / "catalog-info.yaml", target / "catalog-info.yaml")
+    return dest
+
+
+def backstage_validate(entities: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
+    """Backstage's catalog model (pinned in tests/service/backstage) judging `entities`."""
+    node = shutil.which("node")
+    assert node, "node is needed to run Backstage's catalog model: install nodejs"
+    if not (BACKSTAGE_VALIDATOR / "node_modules" / "@backstage" / "catalog-model").is_dir():
+        npm = shutil.which("npm")
+        assert npm, "npm is needed to install Backstage's catalog model: install nodejs"
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=BACKSTAGE_VALIDATOR,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return subprocess.run(
+        [node, str(BACKSTAGE_VALIDATOR / "validate.mjs")],
+        input=json.dumps(entities),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
