@@ -21,8 +21,8 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-# Seconds; fine-grained at the low end where a healthy service's requests are.
-DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+from .about import LATENCY_BUCKETS
+
 REQUEST_LABELS = ("method", "route", "status")
 UNMATCHED_ROUTE = "unmatched"
 
@@ -58,7 +58,7 @@ class RedMetrics(Collector):
         self.in_flight = 0  # moved by the middleware
         # (method, route, status) -> [count, sum of seconds, one count per bucket, the last one +Inf]
         self._series: dict[_ChildKey, list[float]] = {}
-        self._bounds = DURATION_BUCKETS
+        self._bounds = tuple(sorted(LATENCY_BUCKETS))
         registry.register(self)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
