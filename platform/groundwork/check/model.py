@@ -113,7 +113,6 @@ class Report:
     targets: list[Target] = field(default_factory=list)
     documents: int = 0
     findings: list[Finding] = field(default_factory=list)
-    stages_run: list[Stage] = field(default_factory=list)
     timings: list[tuple[str, float]] = field(default_factory=list)  # (event, seconds since the start)
 
     @property

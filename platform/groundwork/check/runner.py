@@ -11,15 +11,16 @@ import shutil
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from groundwork.check.discover import discover, locate
 from groundwork.check.errors import ToolMissing
-from groundwork.check.model import Document, Finding, Report, Stage
+from groundwork.check.model import Document, Finding, Report, Target
 from groundwork.check.policy import checkov_kinds, find_policies, run_native, run_policies
-from groundwork.check.render import find_kubectl, render_stream
+from groundwork.check.render import Rendered, find_kubectl, render_stream
 from groundwork.check.rules.promtool import find_promtool, run_rules
 from groundwork.check.validate import models
 from groundwork.check.validate.core import KUBERNETES_VERSION
@@ -39,6 +40,42 @@ class CheckOptions:
     shard_documents: int = 1500
 
 
+class _Parts:
+    """Holds rendered documents back until every target of their app is in, then releases parts of whole apps
+    once they hold `size` documents checkov looks at (`relevant` kinds; None means every kind)."""
+
+    def __init__(self, targets: list[Target], size: int, relevant: Callable[[], frozenset[str] | None]) -> None:
+        self._remaining = Counter(target.app for target in targets)
+        self._waiting: dict[str, list[Document]] = defaultdict(list)
+        self._part: list[Document] = []
+        self._counted = 0
+        self._size = size
+        self._relevant = relevant
+
+    def add(self, rendered: Rendered) -> list[Document] | None:
+        if rendered.target is None:
+            return None
+        app = rendered.target.app
+        self._waiting[app] += rendered.documents
+        self._remaining[app] -= 1
+        if self._remaining[app] > 0:
+            return None
+        complete = self._waiting.pop(app)
+        kinds = self._relevant()
+        self._part += complete
+        self._counted += sum(1 for d in complete if kinds is None or d.kind in kinds)
+        if self._counted < self._size:
+            return None
+        part, self._part, self._counted = self._part, [], 0
+        return part
+
+    def rest(self) -> list[Document]:
+        """What is left once rendering is over (every app is complete by then)."""
+        part = [*self._part, *(d for docs in self._waiting.values() for d in docs)]
+        self._part, self._waiting, self._counted = [], defaultdict(list), 0
+        return part
+
+
 def run_check(path: Path, options: CheckOptions) -> Report:
     root, gitops = locate(path)
     # Every judge must be there before anything runs: a gate that skips a stage would pass what it never saw.
@@ -48,7 +85,6 @@ def run_check(path: Path, options: CheckOptions) -> Report:
         raise ToolMissing("uvx is not installed, so checkov cannot run", "install uv (https://docs.astral.sh/uv/)")
     policies = find_policies(root)
     judge = SchemaJudge(options.kubernetes_version, options.cache)
-
     report = Report(root=root, targets=discover(gitops))
     started = time.monotonic()
 
@@ -59,18 +95,15 @@ def run_check(path: Path, options: CheckOptions) -> Report:
         future.add_done_callback(lambda _: mark(event))
         return future
 
-    warm = threading.Thread(target=models.preload, name="groundwork-preload", daemon=True)
-    warm.start()  # pydantic model classes build while kustomize runs
+    threading.Thread(target=models.preload, name="groundwork-preload", daemon=True).start()
     documents: list[Document] = []
-    remaining = Counter(target.app for target in report.targets)
-    waiting: dict[str, list[Document]] = defaultdict(list)
-    unit: list[Document] = []  # the documents of apps rendered in full, not yet handed to checkov and promtool
     with (
         ThreadPoolExecutor(options.workers) as checkov,
         ThreadPoolExecutor(1) as promtool_thread,
-        ThreadPoolExecutor(1) as probe,
+        ThreadPoolExecutor(1) as side,
     ):
-        kinds = probe.submit(checkov_kinds, policies)  # cached after the first run
+        kinds = side.submit(checkov_kinds, policies)  # cached after the first run
+        parts = _Parts(report.targets, options.shard_documents, kinds.result)
         judged: list[Future[list[Finding]]] = []
 
         def hand_over(part: list[Document]) -> None:
@@ -78,38 +111,26 @@ def run_check(path: Path, options: CheckOptions) -> Report:
             relevant = kinds.result()
             shown = [d for d in part if relevant is None or d.kind in relevant]
             number = len(judged) // 2 + 1
-            judged.append(
-                marked(checkov.submit(run_policies, shown, policies), f"checkov part {number} ({len(shown)} documents)")
-            )
-            judged.append(
-                marked(promtool_thread.submit(run_rules, part, promtool, options.workers), f"promtool part {number}")
-            )
+            event = f"checkov part {number} ({len(shown)} documents)"
+            judged.append(marked(checkov.submit(run_policies, shown, policies), event))
+            event = f"promtool part {number}"
+            judged.append(marked(promtool_thread.submit(run_rules, part, promtool, options.workers), event))
 
         for rendered in render_stream(report.targets, kubectl, root, options.workers):
             report.findings += rendered.findings
             documents += rendered.documents
             report.findings += judge.judge(rendered.documents)  # in-process, while kustomize keeps rendering
-            if rendered.target is None:
-                continue
-            app = rendered.target.app
-            waiting[app] += rendered.documents
-            remaining[app] -= 1
-            if remaining[app] == 0:
-                unit += waiting.pop(app)
-            relevant = kinds.result()
-            if sum(1 for d in unit if relevant is None or d.kind in relevant) >= options.shard_documents:
-                hand_over(unit)
-                unit = []
+            part = parts.add(rendered)
+            if part is not None:
+                hand_over(part)
         mark(f"rendered and schema-checked in-process ({len(documents)} documents)")
-        for left in waiting.values():  # only if a target was never yielded, which render_stream does not do
-            unit += left
-        if unit or not judged:
-            hand_over(unit)
-        judged.append(marked(probe.submit(judge.finish), "Argo CD / External Secrets schemas (node)"))
+        rest = parts.rest()
+        if rest or not judged:
+            hand_over(rest)
+        judged.append(marked(side.submit(judge.finish), "Argo CD / External Secrets schemas (node)"))
         report.findings += run_native(documents)
         mark("native policies")
         for future in judged:
             report.findings += future.result()
     report.documents = len(documents)
-    report.stages_run = list(Stage)
     return report
