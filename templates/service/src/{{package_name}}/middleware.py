@@ -3,8 +3,9 @@ JSON access line.
 
 It is written for the hot path. W3C context is extracted straight from the raw ASGI headers; the span is
 started through the SDK tracer, so an unsampled request costs a NonRecordingSpan (its context still
-propagates to logs and outbound calls) and attributes are only set when the span records; labelled metric
-children are cached; the access line is rendered with orjson and written by a prebuilt structlog logger.
+propagates to logs and outbound calls) and attributes are only set when the span records; requests are
+tallied in plain Python and become Prometheus series only when scraped; the access line is rendered with
+orjson and written by a prebuilt structlog logger. Each costs a few microseconds per request.
 """
 
 from collections.abc import Iterable
