@@ -2,8 +2,8 @@
 
 A call is declared when a Component consumes an API that another Component provides: `order` consumes
 `payment-api`, `payment` provides it, so `order -> payment`. Each service's domain is its System's
-`spec.domain`; a call whose two ends sit in different domains crosses a boundary. Only a service's first
-descriptor (its GitOps entry's) counts here; a second one is an ownership claim, judged elsewhere.
+`spec.domain`; a call whose two ends sit in different domains crosses a boundary. Only the descriptor a
+service's GitOps entry renders counts here; another one is an ownership claim, judged elsewhere.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def domain_of(catalog: Catalog, component: Component) -> str | None:
 
 def declared_graph(catalog: Catalog) -> CallGraph:
     graph = CallGraph()
-    primary = {name: descriptors[0] for name, descriptors in catalog.components.items()}
+    primary = {name: descriptors[0] for name, descriptors in catalog.components.items()}  # the entry's first
     providers: dict[Ref, list[str]] = defaultdict(list)
     for name, component in primary.items():
         graph.domains[name] = domain_of(catalog, component)

@@ -49,12 +49,12 @@ class Catalog:
 
     @property
     def components(self) -> dict[str, list[Component]]:
-        """Component name -> every descriptor of it, in load order."""
+        """Component name -> every descriptor of it: the one its GitOps entry renders first, then load order."""
         found: dict[str, list[Component]] = defaultdict(list)
         for entity in self.entities:
             if isinstance(entity, Component):
                 found[entity.name].append(entity)
-        return dict(found)
+        return {name: sorted(descriptors, key=_entry_first) for name, descriptors in found.items()}
 
     @property
     def groups(self) -> dict[Ref, Group]:
@@ -77,9 +77,18 @@ class Catalog:
         return {e.ref: e for e in self.entities if isinstance(e, Api)}
 
     def component(self, name: str) -> Component | None:
-        """The first descriptor of component `name` (the one a service's GitOps entry renders)."""
+        """The descriptor of component `name` that counts: its GitOps entry's, else the first one loaded."""
         descriptors = self.components.get(name)
         return descriptors[0] if descriptors else None
+
+
+def entry_descriptor(service: str) -> str:
+    """Where a service's GitOps entry keeps its descriptor, relative to the repository."""
+    return f"{GITOPS_DIR}/{APPS_DIR}/{service}/{ROOT_FILE}"
+
+
+def _entry_first(component: Component) -> bool:
+    return component.where.file != entry_descriptor(component.name)  # False (the entry's own) sorts first
 
 
 def shown_path(root: Path, file: Path) -> str:

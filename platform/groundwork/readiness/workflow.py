@@ -30,6 +30,7 @@ class GitopsPr:
     job: str = ""
     image: str = ""
     problems: list[str] = field(default_factory=list)
+    read: list[Path] = field(default_factory=list)  # every workflow file looked at
 
     @property
     def ok(self) -> bool:
@@ -50,12 +51,15 @@ def find_gitops_pr(repository: Path, service: str, gitops_repo: str) -> GitopsPr
             continue
         for result in _candidates(workflow, document, service, gitops_repo):
             if result.ok:
+                result.read = workflows
                 return result
             best = best or result
-    return best or GitopsPr(
-        problems=[
-            f"no workflow job opens a pull request in {gitops_repo} (peter-evans/create-pull-request or gh pr create)"
-        ]
+    if best is not None:
+        best.read = workflows
+        return best
+    return GitopsPr(
+        problems=[f"no job opens a pull request in {gitops_repo} (peter-evans/create-pull-request or gh pr create)"],
+        read=workflows,
     )
 
 

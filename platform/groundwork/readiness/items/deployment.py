@@ -37,7 +37,8 @@ def _ci_gitops_pr(context: Context, entry: Entry) -> Check:
     gitops_repo = str(entry.answer("gitops_repo") or "")
     result = find_gitops_pr(context.repo_path(entry.name), entry.name, gitops_repo)
     workflow = context.repos.shown(entry.name, result.workflow) if result.workflow else ""
-    where = workflow or context.repo_shown(entry.name, ".github", "workflows")
+    read = ", ".join(context.repos.shown(entry.name, path) for path in result.read)
+    where = workflow or read or context.repo_shown(entry.name, ".github", "workflows")
     problems = [f"{entry.name}: {where}: {problem}" for problem in result.problems]
     overlay = entry.kustomization("overlays", DEV)
     if overlay is None:
