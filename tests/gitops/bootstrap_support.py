@@ -21,7 +21,7 @@ PLACEHOLDER_REPO = "https://git.invalid/groundwork/platform.git"
 IN_CLUSTER = "https://kubernetes.default.svc"
 
 # Sync waves by layer: the order the root Application brings the cluster up in.
-LAYER_WAVES = {"projects": -30, "argocd": -20, "crds": 10, "operators": 20, "configs": 30, "apps": 40}
+LAYER_WAVES = {"projects": -30, "argocd": -20, "crds": 10, "operators": 20, "configs": 30, "apps": 40, "previews": 50}
 EXPECTED_RETRY = {"limit": 5, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"}}
 TEMPLATE_EXPR = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.S)
 

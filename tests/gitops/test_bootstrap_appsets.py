@@ -96,7 +96,9 @@ def test_prune_only_where_safe(appsets: dict[str, dict[str, Any]]) -> None:
     never = {"argocd", "projects", "addon-namespaces", "addon-istio-base", "addon-prometheus-operator-crds"}
     assert {n for n, p in prune.items() if not p} == never
     for name, appset in appsets.items():
-        if name != "apps":  # removing a service's folder removes the service; add-ons stay when un-selected
+        if name == "previews":  # a closed pull request's preview is torn down with everything it created
+            assert not appset["spec"].get("syncPolicy", {}).get("preserveResourcesOnDeletion"), name
+        elif name != "apps":  # removing a service's folder removes the service; add-ons stay when un-selected
             assert appset["spec"]["syncPolicy"]["preserveResourcesOnDeletion"] is True, name
 
 
@@ -136,6 +138,7 @@ def test_sync_waves_follow_the_layers(appsets: dict[str, dict[str, Any]]) -> Non
         assert int(template["annotations"]["argocd.argoproj.io/sync-wave"]) == _wave(appset), name
     waves = {layer: _wave(a) for a in appsets.values() if (layer := a["metadata"]["labels"]["groundwork.dev/layer"])}
     assert waves["projects"] < waves["argocd"] < waves["crds"] < waves["operators"] < waves["configs"] < waves["apps"]
+    assert waves["apps"] < waves["previews"]
     layer_of = {n: a["metadata"]["labels"]["groundwork.dev/layer"] for n, a in appsets.items()}
     assert layer_of["addon-istio-base"] == layer_of["addon-prometheus-operator-crds"] == "crds"
     assert layer_of["addon-istiod"] == layer_of["addon-kube-prometheus-stack"] == "operators"
@@ -224,7 +227,9 @@ def test_template_expressions_are_the_known_shapes(appsets: dict[str, dict[str, 
         r"^(\.name|\.nameNormalized|\.server|\.path\.path|index \.path\.segments 2"
         r"|\.metadata\.(annotations|labels)\.[a-z0-9_]+|\.charts\.[a-z0-9_]+\.(chart|repository|version)"
         r'|\$type := index \.metadata\.annotations "[a-z_]+" \| default "LoadBalancer"|\$type'
-        r'|if eq \$type "NodePort"|end)$'
+        r'|if eq \$type "NodePort"|end'
+        # previews: deploy answers (git files generator) and pull-request parameters
+        r'|\.service_name|\.container_registry|\.number|\.head_sha|index \(splitList "/" \.gitops_repo\) 0)$'
     )
     for name, appset in appsets.items():
         for expression in template_expressions(appset["spec"]):

@@ -30,7 +30,8 @@ def _projects(env: str) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_each_environment_gets_platform_and_its_own_project(env: str) -> None:
     projects = _projects(env)
-    assert set(projects) == {"platform", env}
+    # dev clusters also host the pull-request previews (gitops/bootstrap/previews.yaml) in their own project.
+    assert set(projects) == ({"platform", env, "preview"} if env == "dev" else {"platform", env})
     assert all(p["kind"] == "AppProject" and p["metadata"]["namespace"] == "argocd" for p in projects.values())
     for project in projects.values():
         assert project["spec"]["sourceRepos"][0] == PLACEHOLDER_REPO
@@ -106,7 +107,7 @@ def test_the_appset_patch_writes_the_repository_url(env: str, tmp_path: Path) ->
     done = subprocess.run([str(kubectl()), "kustomize", str(overlay)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     projects = [d for d in yaml.safe_load_all(done.stdout) if d]
-    assert len(projects) == 2
+    assert len(projects) == (3 if env == "dev" else 2)
     for project in projects:
         assert project["spec"]["sourceRepos"][0] == REPO_URL
         assert PLACEHOLDER_REPO not in done.stdout

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from groundwork.errors import GroundworkError
-from groundwork.policy import appset_project, authorization, disruption, network
+from groundwork.policy import appset_project, authorization, disruption, network, previews
 from groundwork.policy.violation import Document, NativeCheck, Violation
 
 NATIVE_CHECKS: tuple[NativeCheck, ...] = (
@@ -17,6 +17,7 @@ NATIVE_CHECKS: tuple[NativeCheck, ...] = (
     authorization.CHECK,
     appset_project.CHECK,
     network.CHECK,
+    previews.CHECK,
 )
 
 
