@@ -250,7 +250,7 @@ def test_unreleased_service_says_how_to_create_the_overlay(repo: Repo, capsys: p
     assert capsys.readouterr().err == (
         "error: basket has no prod overlay yet (unreleased: its deploy answers have no image_digest): create it "
         f"with 'cd gitops/apps/basket && copier update --defaults --data image_tag={SOURCE_COMMIT} --data "
-        f"image_digest={BUILT}', then promote\n"
+        f"image_digest={BUILT}' (it renders staging and prod together, both on that image)\n"
     )
 
 

@@ -165,7 +165,8 @@ def plan_promotion(root: Path, request: Request) -> Plan:
         raise PromotionRefused(
             f"{service} has no {target} overlay yet (unreleased: its deploy answers have no image_digest)",
             f"create it with 'cd {GITOPS_DIR}/{APPS_DIR}/{service} && copier update --defaults "
-            f"--data image_tag={tag} --data image_digest={digest}', then promote",
+            f"--data image_tag={tag} --data image_digest={digest}' (it renders staging and prod together, both on "
+            "that image)",
         )
     display = f"{rel}/{target}/{KUSTOMIZATION}"
     document = overlay.load(target_path, display)
