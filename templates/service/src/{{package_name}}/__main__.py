@@ -2,17 +2,15 @@
 
 import sys
 
-from pydantic import ValidationError
-
 from .server import serve
-from .settings import Settings, describe_error
+from .settings import ConfigurationError, load_settings
 
 
 def main() -> None:
     try:
-        settings = Settings()
-    except ValidationError as error:
-        print(describe_error(error), file=sys.stderr)
+        settings = load_settings()
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
         raise SystemExit(2) from None
     serve(settings)
 

@@ -5,10 +5,11 @@ configure tracing, and the OpenTelemetry SDK reads the exporter ones (`OTEL_EXPO
 `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`) itself.
 """
 
+import re
 from typing import ClassVar, Literal
 
 from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from .about import DECLARED_DOWNSTREAMS, DEFAULT_PORT
 
@@ -123,3 +124,21 @@ def describe_error(error: ValidationError) -> str:
         where = f" (at {'.'.join(location[1:])})" if len(location) > 1 else ""
         lines.append(f"invalid configuration: {variable}{where}: {problem['msg']}")
     return "\n".join(lines)
+
+
+class ConfigurationError(Exception):
+    """The environment does not configure a valid service; the message names each refused variable."""
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or a ConfigurationError saying in one line per problem what to fix."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigurationError(describe_error(error)) from None
+    except SettingsError as error:  # a structured value (APP_DOWNSTREAMS) that is not JSON at all
+        field = re.search(r'field "(\w+)"', str(error))
+        variable = f"{ENV_PREFIX}{field.group(1).upper()}" if field else "the environment"
+        raise ConfigurationError(
+            f'invalid configuration: {variable}: not valid JSON; write an object such as {{"name": "http://host:8080"}}'
+        ) from None
