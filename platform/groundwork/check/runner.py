@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from groundwork.catalog.gate import catalog_findings
 from groundwork.check.discover import discover, locate
 from groundwork.check.errors import ToolMissing
 from groundwork.check.model import Document, Finding, Report, Target
@@ -129,6 +130,7 @@ def run_check(path: Path, options: CheckOptions) -> Report:
             hand_over(rest)
         judged.append(marked(side.submit(judge.finish), "Argo CD / External Secrets schemas (node)"))
         report.findings += run_native(documents)
+        report.findings += catalog_findings(root, documents)  # GW_CATALOG_1: mesh policy vs declared callers
         mark("native policies")
         for future in judged:
             report.findings += future.result()
