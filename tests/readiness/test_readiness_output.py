@@ -72,8 +72,8 @@ def test_markdown_is_a_table_of_the_six_items_and_one_of_the_findings(broken: Re
     assert ["order", "inventory", "commerce", "commerce", "no"] in calls
 
 
-def test_a_pipe_in_a_message_stays_inside_its_cell() -> None:
-    check = Check("dashboard", Status.FAIL, "a | b | c", Evidence(), service="svc")
+def test_pipes_and_angle_brackets_survive_in_a_cell() -> None:
+    check = Check("dashboard", Status.FAIL, "a | b | c <org> & d", Evidence(), service="svc")
     items = tuple(
         Item(m.SPEC, (check,)) for m in (provisioning, monitoring, deployment, ownership, boundaries, autonomy)
     )
@@ -81,7 +81,7 @@ def test_a_pipe_in_a_message_stays_inside_its_cell() -> None:
     summary, findings = tables(render_markdown(report))
     assert len(summary) == 7
     assert all(len(row) == 5 for row in findings)
-    assert findings[1][4] == "a | b | c"
+    assert findings[1][4] == "a | b | c <org> & d"  # escaped for GitHub, read back as written
 
 
 def test_the_json_of_a_failing_report_validates(broken: Report) -> None:

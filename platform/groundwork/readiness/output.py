@@ -73,7 +73,9 @@ def render_table(report: Report) -> str:
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())
+    """One line of Markdown: `|` escaped for the table, `<`/`>` as entities (GitHub drops unknown HTML tags)."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return " ".join(escaped.split())
 
 
 def render_markdown(report: Report) -> str:
