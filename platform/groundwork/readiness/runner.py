@@ -59,16 +59,18 @@ def assess(path: Path, options: ReadinessOptions | None = None) -> Report:
     codeowners_file = find_codeowners(root)
     codeowners = load_codeowners(codeowners_file, shown_path(root, codeowners_file)) if codeowners_file else None
     state_dir = options.state_dir or root / STATE_DIR
+    # Checkouts are read before the stack builds start, so that a bad one stops the report at once.
+    repos = checkouts(options.service_repos, entries) if options.service_repos is not None else None
+    descriptors = _service_descriptors(repos, entries) if repos is not None else None
     with (
         tempfile.TemporaryDirectory(prefix="groundwork-readiness-") as scratch,
         ThreadPoolExecutor(1, thread_name_prefix="groundwork-stacks") as pool,
     ):
         stacks = pool.submit(options.stack_builder, root, STACKS)
-        if options.service_repos is not None:
-            repos = checkouts(options.service_repos, entries)
-        else:
+        if repos is None or descriptors is None:  # rendered while the stacks build
             repos = rendered(root, entries, Path(scratch), options.template)
-        components, repo_codeowners = _service_descriptors(repos, entries)
+            descriptors = _service_descriptors(repos, entries)
+        components, repo_codeowners = descriptors
         context = Context(
             root=root,
             catalog=catalog,
