@@ -7,6 +7,7 @@ import typer
 
 from groundwork.errors import GroundworkError, InvalidAnswer
 from groundwork.paths import APPS_DIR, GITOPS_DIR, find_template_root
+from groundwork.registry import register_service
 from groundwork.scaffold import DeployAnswers, RenderJob, ServiceAnswers, lock_dependencies, render_all
 
 app = typer.Typer(help="Create new things from groundwork's templates.", no_args_is_help=True)
@@ -111,6 +112,10 @@ def new_service(
     typer.echo(f"created service '{name}' in {rendered[0]}")
     if deploy:
         typer.echo(f"created its GitOps entry in {rendered[1]} (commit it to the platform repository)")
+        org = (gitops_repo or "acme/platform").split("/")[0]
+        registration = register_service(rendered[1].parents[2], name, team, org)
+        for changed in registration.changed:
+            typer.echo(f"registered '{name}' in {changed}")
     typer.echo(f"next: cd {rendered[0]} && uv run pytest")
 
 
