@@ -2,7 +2,8 @@
 .PHONY: up test tools
 
 up: tools
-	uv run groundwork check
+	uv run groundwork doctor --env kind
+	uv run groundwork up --env kind
 
 test: tools
 	uv run pytest
