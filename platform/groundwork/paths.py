@@ -20,3 +20,11 @@ def find_template_root(start: Path | None = None) -> Path:
         f"no groundwork template (a {COPIER_FILE} beside a {TEMPLATES_DIR}/ folder) above {here}",
         "pass --template with a checkout path or a git URL such as gh:<org>/groundwork",
     )
+
+
+# The GitOps entry of one service: gitops/apps/<service>/{base,overlays/<env>}/kustomization.yaml
+OVERLAYS_DIR = "overlays"
+KUSTOMIZATION = "kustomization.yaml"
+ANSWERS_FILE = ".copier-answers.yml"
+# Environments in promotion order.
+ENVIRONMENTS = ("dev", "staging", "prod")

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from groundwork.errors import GroundworkError
+from groundwork.paths import ENVIRONMENTS
 
 NAMESPACE = "groundwork"
 
 ENVS = ("kind", "eks")
 # The folder the root Application syncs (gitops/bootstrap, owned by the GitOps layout).
 BOOTSTRAP_PATH = "gitops/bootstrap"
-ENVIRONMENTS = ("dev", "staging", "prod")
 
 Env = Literal["kind", "eks"]
 

@@ -15,14 +15,9 @@ from pathlib import Path
 import yaml
 
 from groundwork.errors import GroundworkError
-from groundwork.paths import APPS_DIR, GITOPS_DIR
+from groundwork.paths import ANSWERS_FILE, APPS_DIR, ENVIRONMENTS, GITOPS_DIR, KUSTOMIZATION, OVERLAYS_DIR
 from groundwork.promote import overlay
 from groundwork.promote.overlay import DIGEST, Image, Release
-
-ENVIRONMENTS = ("dev", "staging", "prod")
-OVERLAYS_DIR = "overlays"
-KUSTOMIZATION = "kustomization.yaml"
-ANSWERS_FILE = ".copier-answers.yml"
 
 
 class PromotionRefused(GroundworkError):

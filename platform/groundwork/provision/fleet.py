@@ -16,10 +16,9 @@ from pathlib import Path
 import yaml
 
 from groundwork.errors import GroundworkError
-from groundwork.paths import APPS_DIR, GITOPS_DIR
+from groundwork.paths import ANSWERS_FILE, APPS_DIR, GITOPS_DIR
 from groundwork.scaffold import ServiceAnswers, lock_dependencies, render
 
-ANSWERS_FILE = ".copier-answers.yml"
 DEV_OVERLAY = Path("overlays") / "dev" / "kustomization.yaml"
 
 # Runs one command (argv) in a folder; raises GroundworkError when it fails.

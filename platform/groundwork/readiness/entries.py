@@ -13,10 +13,8 @@ from typing import Any
 from groundwork.catalog.errors import CatalogError
 from groundwork.catalog.load import ROOT_FILE, shown_path
 from groundwork.catalog.yamlines import Document, load_documents
-from groundwork.paths import APPS_DIR, GITOPS_DIR
+from groundwork.paths import ANSWERS_FILE, APPS_DIR, GITOPS_DIR, KUSTOMIZATION
 
-ANSWERS_FILE = ".copier-answers.yml"
-KUSTOMIZATION = "kustomization.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 

@@ -13,6 +13,7 @@ from groundwork.catalog.drift import Drift, PolicySource, declared_for, drift, i
 from groundwork.catalog.entities import DOMAIN_ANNOTATION
 from groundwork.catalog.graph import domain_of
 from groundwork.catalog.load import unlocated
+from groundwork.paths import ANSWERS_FILE
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
 from groundwork.readiness.model import Check, Evidence, ItemSpec, judged
@@ -132,7 +133,7 @@ def configured_downstreams(context: Context, entry: Entry) -> dict[str, list[str
     found: dict[str, list[str]] = defaultdict(list)
     for name in _names(entry.answer("downstreams")):
         found[name].append(entry.answer_where("downstreams"))
-    repo_answers = context.repo_path(entry.name) / ".copier-answers.yml"
+    repo_answers = context.repo_path(entry.name) / ANSWERS_FILE
     if repo_answers.is_file():
         try:
             answers = yaml.safe_load(repo_answers.read_text(encoding="utf-8"))
