@@ -112,6 +112,7 @@ def run_check(path: Path, options: CheckOptions) -> Report:
             relevant = kinds.result()
             shown = [d for d in part if relevant is None or d.kind in relevant]
             number = len(judged) // 2 + 1
+            mark(f"part {number} handed to checkov and promtool")
             event = f"checkov part {number} ({len(shown)} documents)"
             judged.append(marked(checkov.submit(run_policies, shown, policies), event))
             event = f"promtool part {number}"
