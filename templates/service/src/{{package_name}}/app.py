@@ -17,7 +17,7 @@ from .logs import build_access_log, build_logger, configure_logging
 from .metrics import CONTENT_TYPE_LATEST, ClientMetrics, RedMetrics, build_registry, render
 from .middleware import TelemetryMiddleware
 from .settings import Settings
-from .tracing import build_tracer_provider, shutdown_tracer_provider
+from .tracing import PresetTraceIds, build_tracer_provider, root_sampling_bound, shutdown_tracer_provider
 
 
 def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
@@ -92,8 +92,18 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
         tracer=provider.get_tracer(__package__ or about.SERVICE_NAME) if provider is not None else None,
         metrics=RedMetrics(registry) if registry is not None else None,
         access_log=build_access_log(about.SERVICE_NAME, settings.log_level) if settings.access_log else None,
+        root_sampling=_root_sampling(provider),
     )
     app.state.lifecycle = lifecycle
     app.state.tracer_provider = provider
     app.state.downstreams = downstreams
     return app
+
+
+def _root_sampling(provider: TracerProvider | None) -> tuple[PresetTraceIds, int] | None:
+    """The middleware's fast path for root sampling, when the provider allows it (see tracing.PresetTraceIds)."""
+    if provider is None:
+        return None
+    bound = root_sampling_bound(provider)
+    ids = provider.id_generator
+    return (ids, bound) if bound is not None and isinstance(ids, PresetTraceIds) else None

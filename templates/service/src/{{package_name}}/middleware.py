@@ -10,17 +10,24 @@ orjson and written by a prebuilt structlog logger. Each costs a few microseconds
 
 from collections.abc import Iterable
 from contextvars import Token
+from random import getrandbits
 from time import perf_counter
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagate import get_global_textmap
 from opentelemetry.propagators.textmap import Getter
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .logs import AccessLog
 from .metrics import UNMATCHED_ROUTE, RedMetrics
+from .tracing import PresetTraceIds
+
+# Low 64 bits of a trace id: what TraceIdRatioBased compares with its bound (W3C random trace-id bits).
+_TRACE_ID_LOW_BITS = (1 << 64) - 1
+# An unsampled root: flags as the SDK sets them for a random trace id that was not sampled.
+_UNSAMPLED_RANDOM = TraceFlags(TraceFlags.DEFAULT | TraceFlags.RANDOM_TRACE_ID)
 
 Headers = Iterable[tuple[bytes, bytes]]
 
@@ -65,9 +72,13 @@ class TelemetryMiddleware:
         tracer: trace.Tracer | None,
         metrics: RedMetrics | None,
         access_log: AccessLog | None,
+        root_sampling: tuple[PresetTraceIds, int] | None = None,
     ) -> None:
+        """`root_sampling` (the provider's id generator and TraceIdRatioBased bound) lets the middleware
+        decide root sampling itself: an unsampled root then costs no SDK call."""
         self.app = app
         self._tracer = tracer
+        self._root_sampling = root_sampling
         self._metrics = metrics
         self._access_log = access_log
         self._propagator = get_global_textmap()
@@ -101,7 +112,7 @@ class TelemetryMiddleware:
                 if name in self._propagation_headers:
                     parent = self._propagator.extract(headers, getter=_GETTER)
                     break
-            span = self._tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
+            span = self._start_span(method, parent)
             recording = span.is_recording()
             token = otel_context.attach(trace.set_span_in_context(span, parent))
 
@@ -142,6 +153,22 @@ class TelemetryMiddleware:
                 log.request(method, route, scope["path"], status, int(elapsed * 1_000_000) / 1000)
             if token is not None:
                 otel_context.detach(token)
+
+    def _start_span(self, method: str, parent: otel_context.Context) -> trace.Span:
+        tracer = self._tracer
+        assert tracer is not None  # noqa: S101 - only called when tracing is on
+        if self._root_sampling is None or parent is not _NO_PARENT:
+            return tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
+        ids, bound = self._root_sampling
+        trace_id = getrandbits(128) or 1
+        if trace_id & _TRACE_ID_LOW_BITS >= bound:
+            span_id = getrandbits(64) or 1
+            return NonRecordingSpan(SpanContext(trace_id, span_id, is_remote=False, trace_flags=_UNSAMPLED_RANDOM))
+        preset = ids.preset.set(trace_id)
+        try:
+            return tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
+        finally:
+            ids.preset.reset(preset)
 
 
 def _record(span: trace.Span, scope: Scope, method: str, route: str, status: int) -> None:

@@ -8,6 +8,7 @@ default). The sampler comes from `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_AR
 
 import os
 import threading
+from contextvars import ContextVar
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import (
@@ -20,6 +21,7 @@ from opentelemetry.sdk.resources import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import (
     ALWAYS_OFF,
     ALWAYS_ON,
@@ -37,6 +39,32 @@ DEFAULT_ENVIRONMENT = "local"
 # batch while holding the GIL; the SDK's 512 stalls request handling for tens of milliseconds (p99), while 64
 # spreads the same work in short slices (bench/results/service-*.md).
 DEFAULT_EXPORT_BATCH_SIZE = 64
+
+
+class PresetTraceIds(RandomIdGenerator):
+    """Random ids, except a root trace id the middleware already drew (and sampled by) for this request.
+
+    The middleware decides ratio sampling of root spans itself, on a trace id it draws: unsampled roots (most)
+    then cost a NonRecordingSpan and no SDK call; sampled ones are started through the SDK on that same id,
+    so the SDK's sampler takes the same decision.
+    """
+
+    def __init__(self) -> None:
+        self.preset: ContextVar[int] = ContextVar("preset_trace_id", default=0)
+
+    def generate_trace_id(self) -> int:
+        preset = self.preset.get()
+        return preset if preset else super().generate_trace_id()
+
+
+def root_sampling_bound(provider: TracerProvider) -> int | None:
+    """The trace-id bound below which a root span is sampled, when the middleware may decide it itself:
+    the provider draws ids through PresetTraceIds and samples roots by TraceIdRatioBased. Else None."""
+    if not isinstance(provider.id_generator, PresetTraceIds):
+        return None
+    sampler = provider.sampler
+    root = getattr(sampler, "_root", None) if isinstance(sampler, ParentBased) else sampler
+    return root.bound if isinstance(root, TraceIdRatioBased) else None
 
 
 def build_sampler(name: SamplerName, ratio: float) -> Sampler:
@@ -70,6 +98,7 @@ def build_tracer_provider(settings: Settings) -> TracerProvider | None:
     provider = TracerProvider(
         resource=build_resource(),
         sampler=build_sampler(settings.otel_traces_sampler, settings.otel_traces_sampler_arg),
+        id_generator=PresetTraceIds(),
     )
     batch = None if os.environ.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") else DEFAULT_EXPORT_BATCH_SIZE
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(), max_export_batch_size=batch))
