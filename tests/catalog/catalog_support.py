@@ -8,8 +8,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from judges import ensure_backstage_validator
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BACKSTAGE_VALIDATOR = REPO_ROOT / "tests" / "service" / "backstage"
 SERVICES = ("gateway", "inventory", "notification", "order", "payment", "search", "user")
 
 
@@ -28,18 +29,9 @@ def backstage_validate(entities: list[dict[str, Any]]) -> subprocess.CompletedPr
     """Backstage's catalog model (pinned in tests/service/backstage) judging `entities`."""
     node = shutil.which("node")
     assert node, "node is needed to run Backstage's catalog model: install nodejs"
-    if not (BACKSTAGE_VALIDATOR / "node_modules" / "@backstage" / "catalog-model").is_dir():
-        npm = shutil.which("npm")
-        assert npm, "npm is needed to install Backstage's catalog model: install nodejs"
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=BACKSTAGE_VALIDATOR,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+    validator = ensure_backstage_validator()
     return subprocess.run(
-        [node, str(BACKSTAGE_VALIDATOR / "validate.mjs")],
+        [node, str(validator)],
         input=json.dumps(entities),
         capture_output=True,
         text=True,

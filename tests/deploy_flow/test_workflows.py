@@ -6,10 +6,7 @@ broken workflow, so a judge that stopped judging fails the tests."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ import yaml
 from deploy_flow_support import REPO_ROOT
 
 from groundwork.cli import run
+from judges import tool, zizmor_findings
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
@@ -27,30 +25,11 @@ USES = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S
 GROUNDWORK = re.compile(r"groundwork ([a-z][a-z-]*)((?: +(?:\"[^\"]*\"|'[^']*'|[^\s|>;&]+))*)")
 
 
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    assert path, f"{name} is a dev dependency of groundwork: run `uv sync`"
-    return path
-
-
 def load(path: Path) -> dict[str, Any]:
     document: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     if True in document:  # PyYAML reads the `on:` key as True
         document["on"] = document.pop(True)
     return document
-
-
-def zizmor(target: Path) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", "--format", "json", str(target)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    assert result.returncode == 0 or 10 <= result.returncode <= 14, f"zizmor failed:\n{result.stderr}"
-    findings: list[dict[str, Any]] = json.loads(result.stdout)
-    return findings
 
 
 def schema(paths: list[Path]) -> subprocess.CompletedProcess[str]:
@@ -76,7 +55,7 @@ def test_there_are_the_two_workflows() -> None:
 
 
 def test_zizmor_finds_nothing() -> None:
-    findings = zizmor(WORKFLOWS)
+    findings = zizmor_findings(WORKFLOWS)
     summary = [f"{f['ident']}: {f['desc']} at {f['locations'][0]['symbolic']['annotation']}" for f in findings]
     assert not findings, "zizmor --offline findings:\n" + "\n".join(summary)
 
@@ -88,7 +67,7 @@ def test_zizmor_catches_an_injected_expression(tmp_path: Path) -> None:
     broken = tmp_path / "gitops.yml"
     injected = "        run: echo '${{ github.event.pull_request.title }}' && uv run --locked groundwork check .\n"
     broken.write_text(text.replace(step, injected), encoding="utf-8")
-    assert "template-injection" in {f["ident"] for f in zizmor(broken)}
+    assert "template-injection" in {f["ident"] for f in zizmor_findings(broken)}
 
 
 def test_the_github_workflow_schema_accepts_them(tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +12,6 @@ import copier
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV_CONFIG = REPO_ROOT / "policies" / "checkov" / "service-template.yaml"
-BACKSTAGE_VALIDATOR = Path(__file__).resolve().parent / "backstage"
 
 TWO_DOWNSTREAMS: dict[str, object] = {
     "template": "service",
@@ -135,18 +132,3 @@ def build_context(project: Path) -> list[str]:
     ignore = (project / ".dockerignore").read_text(encoding="utf-8")
     files = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
     return [f for f in files if not dockerignore_excludes(ignore, f)]
-
-
-def ensure_backstage_validator() -> Path:
-    """Install the pinned Backstage catalog model for `validate.mjs` (npm ci from the lock file, once)."""
-    if not (BACKSTAGE_VALIDATOR / "node_modules" / "@backstage" / "catalog-model").is_dir():
-        npm = shutil.which("npm")
-        assert npm, "npm is needed to validate catalog-info.yaml with Backstage's catalog model: install nodejs"
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=BACKSTAGE_VALIDATOR,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return BACKSTAGE_VALIDATOR / "validate.mjs"

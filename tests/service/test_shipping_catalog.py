@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
-from shipping_support import OTHER_REGISTRY, TWO_DOWNSTREAMS, ensure_backstage_validator, render
+from shipping_support import OTHER_REGISTRY, TWO_DOWNSTREAMS, render
+
+from judges import ensure_backstage_validator
 
 
 def backstage_validate(entities: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:

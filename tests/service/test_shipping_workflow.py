@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 from shipping_support import OTHER_REGISTRY, TWO_DOWNSTREAMS, render
+
+from judges import tool, zizmor_findings
 
 WORKFLOW = ".github/workflows/ci.yml"
 PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?P<comment>.*)$")
@@ -33,26 +34,6 @@ def load(project: Path) -> dict[str, Any]:
     if True in document:
         document["on"] = document.pop(True)
     return document
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    assert path, f"{name} is a dev dependency of groundwork: run `uv sync`"
-    return path
-
-
-def zizmor_findings(workflow: Path) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", "--format", "json", str(workflow)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    # zizmor exits 0 without findings and 1x with findings (by severity); anything else is a failure to judge.
-    assert result.returncode == 0 or 10 <= result.returncode <= 14, f"zizmor failed:\n{result.stderr}"
-    findings: list[dict[str, Any]] = json.loads(result.stdout)
-    return findings
 
 
 def schema_check(workflow: Path) -> subprocess.CompletedProcess[str]:
