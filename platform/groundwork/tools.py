@@ -56,16 +56,20 @@ class CheckovReport:
         return not self.failed
 
 
-def checkov_command(arguments: Sequence[str], uvx: str = "uvx", offline: bool | None = None) -> list[str]:
+def checkov_command(
+    arguments: Sequence[str], uvx: str = "uvx", offline: bool | None = None, *, entry: Sequence[str] = ("checkov",)
+) -> list[str]:
     """The command line that runs the pinned checkov with `arguments` after it.
 
     `offline` keeps uv itself off the network too; None (the default) decides by asking uv whether the pinned
     version is already in its cache, so the first run on a fresh machine downloads it and later runs do not.
+    `entry` is what runs in checkov's environment: its console script, or e.g. `python <script>` for a script
+    that takes checkov's arguments.
     """
     if offline is None:
         offline = checkov_is_cached(uvx)
     uv_flags = ["--quiet", "--offline"] if offline else ["--quiet"]
-    return [uvx, *uv_flags, "--from", f"checkov=={CHECKOV_VERSION}", "checkov", "--skip-download", *arguments]
+    return [uvx, *uv_flags, "--from", f"checkov=={CHECKOV_VERSION}", *entry, "--skip-download", *arguments]
 
 
 def checkov_is_cached(uvx: str = "uvx") -> bool:

@@ -2,8 +2,9 @@
 groundwork's native cross-resource checks (`groundwork.policy`) per target.
 
 Each target's documents go to one scratch file `<app>__<env>.json`; checkov runs once over the folder in its
-own pinned, offline tool environment (`groundwork.tools`), and each failed check is mapped back through the
-file and line range to the document, and so to its app, environment and source file.
+own pinned, offline tool environment (`groundwork.tools`), through `checkov_run.py` (checkov's command line
+with a faster parser, same verdicts), and each failed check is mapped back through the file and line range to
+the document, and so to its app, environment and source file.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def find_policies(root: Path) -> Policies:
 
 
 PROBE = Path(__file__).with_name("checkov_probe.py")
+RUNNER = Path(__file__).with_name("checkov_run.py")
 PROBE_TIMEOUT_SECONDS = 300
 
 
@@ -156,10 +158,11 @@ def run_policies(
         raise ToolMissing("uvx is not installed, so checkov cannot run", "install uv (https://docs.astral.sh/uv/)")
     with tempfile.TemporaryDirectory(prefix="groundwork-checkov-") as scratch:
         placed = _write(documents, Path(scratch))
-        arguments = ["--config-file", str(policies.config), "--directory", scratch, "--output", "json"]
+        # --quiet: the JSON report lists failed checks only (the passed ones are tens of MB on a large tree).
+        arguments = ["--config-file", str(policies.config), "--directory", scratch, "--output", "json", "--quiet"]
         try:
             done = subprocess.run(
-                tools.checkov_command(arguments, uvx),
+                tools.checkov_command(arguments, uvx, entry=("python", str(RUNNER))),
                 cwd=policies.base,
                 capture_output=True,
                 text=True,
@@ -175,6 +178,9 @@ def run_policies(
         report = tools.parse_checkov_json(done.stdout)
     except tools.ToolFailed as error:
         raise ToolBroken(str(error)) from None
+    unparsed = _parsing_errors(done.stdout)
+    if unparsed:  # a file checkov could not read is a file it did not judge
+        raise ToolBroken(f"checkov {tools.CHECKOV_VERSION} could not parse {unparsed} of the files the gate wrote")
     findings: list[Finding] = []
     for check in report.failed:
         where = placed.get(Path(check.file).name)
@@ -188,25 +194,33 @@ def run_policies(
 
 
 def _write(documents: Sequence[Document], folder: Path) -> dict[str, _Placed]:
-    """One JSON file per target (`<slug>.json`, a v1 List): checkov parses JSON faster than YAML, and reports
-    line ranges in it as in YAML. Each document starts on a known line, so a result maps back to it."""
+    """One JSON file per target (`<slug>.json`, a v1 List), each document on one line followed by an empty one:
+    checkov reports where each item it judged starts (in a JSON file, one line after its first), and document n
+    (from 0) of a file is on line 2n + 2, so a result maps back to it either way. (Compact JSON is written by
+    the json module's C encoder, and is less for checkov to read.)"""
     by_file: dict[str, _Placed] = {}
     chunks: dict[str, list[str]] = {}
-    lines: dict[str, int] = {}
     for document in documents:
         name = f"{document.target.slug}.json"
         if name not in by_file:
-            by_file[name], chunks[name], lines[name] = _Placed([], []), [_LIST_OPEN], 1
-        text = json.dumps(document.body, indent=1, default=str)
-        if len(by_file[name].documents):
-            chunks[name].append(",\n")
-        by_file[name].starts.append(lines[name] + 1)
-        by_file[name].documents.append(document)
-        chunks[name].append(text)
-        lines[name] += text.count("\n") + 1
-    for name, parts in chunks.items():
-        (folder / name).write_text("".join(parts) + "\n]}\n", encoding="utf-8")
+            by_file[name], chunks[name] = _Placed([], []), []
+        placed = by_file[name]
+        placed.starts.append(2 * len(placed.documents) + 2)
+        placed.documents.append(document)
+        chunks[name].append(json.dumps(document.body, default=str))
+    for name, lines in chunks.items():
+        (folder / name).write_text(_LIST_OPEN + ",\n\n".join(lines) + "\n\n]}\n", encoding="utf-8")
     return by_file
+
+
+def _parsing_errors(output: str) -> int:
+    """How many files checkov's summary says it could not parse (its report is JSON; parse_checkov_json read
+    it already)."""
+    document = json.loads(output)
+    reports = document if isinstance(document, list) else [document]
+    return sum(
+        int(report.get("summary", {}).get("parsing_errors") or 0) for report in reports if isinstance(report, dict)
+    )
 
 
 def _last_line(text: str) -> str:

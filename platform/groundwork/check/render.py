@@ -24,6 +24,7 @@ import yaml
 
 from groundwork.check.discover import kustomization_file
 from groundwork.check.errors import ToolMissing
+from groundwork.check.goenv import go_env
 from groundwork.check.model import Document, Finding, Stage, Target
 from groundwork.check.sources import Key, SourceIndex, lookup
 
@@ -142,6 +143,7 @@ def _render_batch(
             capture_output=True,
             text=True,
             check=False,
+            env=go_env(),
             timeout=RENDER_TIMEOUT_SECONDS,
         )
     except subprocess.TimeoutExpired:
@@ -158,6 +160,7 @@ def _render_batch(
             capture_output=True,
             text=True,
             check=False,
+            env=go_env(),
             timeout=RENDER_TIMEOUT_SECONDS,
         )
         stderr = direct.stderr if direct.returncode != 0 else done.stderr

@@ -5,6 +5,7 @@ whose overlays do not touch its rules) are checked once and reported for every p
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -15,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from groundwork.check.errors import ToolBroken, ToolMissing
+from groundwork.check.goenv import go_env
 from groundwork.check.model import Document, Finding, Stage
 from groundwork.check.rules.slo import Slo, read_slo
 from groundwork.check.rules.synth import OUTAGE_QUERY, RuleTests, synthesize
@@ -31,7 +31,6 @@ MAX_MESSAGE = 600
 
 _POSITION = re.compile(r"^\d+:\d+: ")
 _ALERTNAME = re.compile(r'alertname="([^"]+)"')
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def find_promtool() -> str:
@@ -125,7 +124,7 @@ def _rule_sets(documents: Any) -> list[_RuleSet]:
         if app_dir not in slos:
             slos[app_dir] = read_slo(app_dir)
         slo = slos[app_dir]
-        key = hashlib.sha256(yaml.dump([groups, repr(slo)], Dumper=_Dumper).encode()).hexdigest()
+        key = hashlib.sha256(json.dumps([groups, repr(slo)], sort_keys=True, default=str).encode()).hexdigest()
         if key not in sets:
             sets[key] = _RuleSet(f"r{len(sets)}.rules.yaml", groups, slo)
         sets[key].documents.append(document)
@@ -138,7 +137,8 @@ def _app_dir(target_path: Path) -> Path:
 
 
 def _dump(path: Path, content: Any) -> None:
-    path.write_text(yaml.dump(content, Dumper=_Dumper, sort_keys=False), encoding="utf-8")
+    """JSON, which is YAML to promtool, and written by the json module's C encoder (PyYAML's emitter is Python)."""
+    path.write_text(json.dumps(content, ensure_ascii=False, default=str), encoding="utf-8")
 
 
 def _run(
@@ -155,6 +155,7 @@ def _run(
             stderr=subprocess.STDOUT,  # one pipe keeps promtool's per-file blocks in order
             text=True,
             check=False,
+            env=go_env(),
             timeout=PROMTOOL_TIMEOUT_SECONDS,
         )
     except subprocess.TimeoutExpired:

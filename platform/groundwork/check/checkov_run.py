@@ -1,0 +1,78 @@
+# mypy: ignore-errors
+"""Run inside checkov's own tool environment (not imported by groundwork): checkov's command line, with three
+changes to how fast it works and none to what it decides.
+
+Usage (from the folder the config's relative paths start at):
+    uvx --from checkov==<version> python checkov_run.py <checkov arguments>
+
+1. Kubernetes JSON files (all the gate writes) are parsed with libyaml. checkov reads JSON manifests with
+   PyYAML's pure-Python `SafeLoader` plus a hook that records each mapping's first and last line; that is most
+   of its time on rendered manifests (a Grafana dashboard in a ConfigMap is tens of kB of one quoted string).
+   The same hook on PyYAML's `CSafeLoader` builds the same objects with the same line numbers, about ten times
+   faster (tests/check/test_checkov_run.py compares both on rendered documents).
+2. The allowlist match (`RunnerFilter.check_matches`, fnmatch of every check id against every pattern, run
+   for every check on every resource) is remembered per (check id, patterns): it is a pure function of them.
+3. The root logger stays at WARNING: checkov sets it to DEBUG and formats every debug record into an in-memory
+   log that only `--support` uploads.
+
+If checkov's code no longer has the shape these rely on, it runs unchanged (slower, same verdicts).
+"""
+
+import functools
+import logging
+import sys
+import warnings
+
+
+def _libyaml_line_loader():
+    """checkov's SafeLineLoader on libyaml, or None when this PyYAML has no libyaml."""
+    import yaml
+    from checkov.common.util.consts import END_LINE, START_LINE
+
+    if not hasattr(yaml, "CSafeLoader"):
+        return None
+
+    class CSafeLineLoader(yaml.CSafeLoader):
+        def construct_mapping(self, node, deep=False):
+            mapping = super().construct_mapping(node, deep=deep)
+            mapping[START_LINE] = node.start_mark.line + 1  # as checkov's own hook: lines count from 1
+            mapping[END_LINE] = node.end_mark.line + 1
+            return mapping
+
+    return CSafeLineLoader
+
+
+def speed_up():
+    """Apply the three changes (each only when checkov still has what it replaces)."""
+    from checkov.kubernetes.parser import k8_json
+
+    loader = _libyaml_line_loader()
+    if loader is not None and isinstance(getattr(k8_json, "SafeLineLoader", None), type):
+        k8_json.SafeLineLoader = loader  # the gate hands checkov JSON files only
+
+    from checkov.runner_filter import RunnerFilter
+
+    original = getattr(RunnerFilter, "check_matches", None)
+    if original is not None:
+
+        @functools.cache
+        def matches(check_id, bc_check_id, patterns):
+            return original(check_id, bc_check_id, list(patterns))
+
+        RunnerFilter.check_matches = staticmethod(
+            lambda check_id, bc_check_id, pattern_list: matches(check_id, bc_check_id, tuple(pattern_list))
+        )
+
+
+def main():
+    speed_up()
+    from checkov.main import Checkov  # imports checkov.logging_init, which sets the root logger to DEBUG
+
+    logging.getLogger().setLevel(logging.WARNING)
+    with warnings.catch_warnings():  # as checkov's own console script
+        warnings.simplefilter("ignore", category=SyntaxWarning)
+        return Checkov().run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""`checkov_run.py` (checkov's command line with libyaml parsing and a remembered allowlist match) must judge
+exactly as checkov itself: the same parsed documents, line for line, and the same failed checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from groundwork import tools
+from groundwork.check.model import Document, Target
+from groundwork.check.policy import POLICIES_CONFIG, RUNNER, _write
+
+pytestmark = pytest.mark.slow
+
+# Parses every file given with checkov's own JSON loader, then again after checkov_run.speed_up().
+COMPARE = """
+import importlib.util, json, sys
+from pathlib import Path
+from checkov.kubernetes.parser import k8_json
+spec = importlib.util.spec_from_file_location("checkov_run", sys.argv[1])
+runner = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(runner)
+files = [Path(name) for name in sys.argv[2:]]
+before = [k8_json.load(path) for path in files]
+original = k8_json.SafeLineLoader.__name__
+runner.speed_up()
+after = [k8_json.load(path) for path in files]
+print(json.dumps({
+    "loaders": [original, k8_json.SafeLineLoader.__name__],
+    "same": before == after,
+    "items": sum(len(template[0]["items"]) for template, _ in after),
+}))
+"""
+
+
+def _documents(repo_root: Path) -> list[Document]:
+    """Every checkov fixture and example, plus a ConfigMap holding a dashboard-like JSON string."""
+    folder = repo_root / "policies" / "checkov"
+    documents: list[Document] = []
+    for path in sorted([*folder.glob("fixtures/*/*.yaml"), *folder.glob("examples/*.yaml")]):
+        target = Target(path.parent.name, path.stem, path.parent, "files")
+        for body in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if isinstance(body, dict):
+                documents.append(Document(target, path, body))
+    panel = {"title": 'Errors "5xx" / {{route}}', "expr": 'sum(rate(x{a="b"}[5m]))', "unicode": "latency ≤ 300 ms"}
+    dashboard = json.dumps({"panels": [panel] * 40, "nested": {"}{": "}\n{"}}, indent=2)
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "dashboard", "namespace": "orders", "labels": {"grafana_dashboard": "1"}},
+        "data": {"orders.json": dashboard, "empty": "", "number-like": "0123"},
+    }
+    target = Target("orders", "prod", repo_root, "files")
+    documents.append(Document(target, repo_root / "dashboard.yaml", configmap))
+    return documents
+
+
+def _checkov(entry: tuple[str, ...], folder: Path, repo_root: Path) -> dict[str, Any]:
+    arguments = ["--config-file", str(repo_root / POLICIES_CONFIG), "--directory", str(folder), "--output", "json"]
+    done = subprocess.run(
+        tools.checkov_command([*arguments, "--quiet"], entry=entry),
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **tools.CHECKOV_OFFLINE_ENV},
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def test_libyaml_parsing_gives_checkov_the_same_documents_and_lines(repo_root: Path, tmp_path: Path) -> None:
+    documents = _documents(repo_root)
+    placed = _write(documents, tmp_path)
+    files = sorted(str(tmp_path / name) for name in placed)
+    command = tools.checkov_command([], entry=("python", "-c", COMPARE, str(RUNNER), *files))
+    command.remove("--skip-download")  # a checkov flag; this script is not checkov
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["loaders"] == ["SafeLineLoader", "CSafeLineLoader"]  # the speed-up did apply
+    assert result["items"] == len(documents)
+    assert result["same"]
+
+
+def test_checkov_run_fails_the_same_checks_as_checkov(repo_root: Path, tmp_path: Path) -> None:
+    _write(_documents(repo_root), tmp_path)
+    plain = _checkov(("checkov",), tmp_path, repo_root)
+    fast = _checkov(("python", str(RUNNER)), tmp_path, repo_root)
+
+    def failed(report: dict[str, Any]) -> set[tuple[str, str, tuple[int, ...], str]]:
+        return {
+            (c["check_id"], c["file_path"], tuple(c["file_line_range"]), c["resource"])
+            for c in report["results"]["failed_checks"]
+        }
+
+    assert len(failed(plain)) >= 10  # the fixtures' failures: the comparison is about something
+    assert failed(fast) == failed(plain)
+    assert fast["summary"] == plain["summary"]
