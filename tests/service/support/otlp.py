@@ -6,14 +6,14 @@ import gzip
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
+from support.loopback import LoopbackServer, QuietHandler
 
 SPAN_KIND_SERVER = 2
 SPAN_KIND_CLIENT = 3
@@ -30,7 +30,7 @@ class ReceivedSpan:
     attributes: dict[str, Any]
 
 
-class OtlpReceiver:
+class OtlpReceiver(LoopbackServer):
     """Accepts POST /v1/traces (protobuf, optionally gzip) and keeps the decoded spans."""
 
     def __init__(self) -> None:
@@ -38,7 +38,7 @@ class OtlpReceiver:
         self._lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 if self.headers.get("content-encoding") == "gzip":
@@ -53,15 +53,7 @@ class OtlpReceiver:
                 self.end_headers()
                 self.wfile.write(answer)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(Handler)
 
     def _add(self, request: ExportTraceServiceRequest) -> None:
         decoded = []
@@ -98,13 +90,3 @@ class OtlpReceiver:
             if time.monotonic() > deadline:
                 raise AssertionError(f"spans never satisfied the condition; received: {spans}")
             time.sleep(0.05)
-
-    def __enter__(self) -> OtlpReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
+
+from support.loopback import LoopbackServer, QuietHandler
 
 
-class SlowDownstream:
+class SlowDownstream(LoopbackServer):
     """Answers GET /v1/chain after `delay` seconds like a leaf service; /livez at once."""
 
     def __init__(self, delay: float) -> None:
@@ -19,7 +18,7 @@ class SlowDownstream:
         self.arrived = threading.Condition()
         downstream = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
@@ -35,28 +34,9 @@ class SlowDownstream:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(Handler)
 
     def wait_until_waiting(self, count: int, timeout: float) -> bool:
         """True once `count` /v1/chain requests have arrived."""
         with self.arrived:
             return self.arrived.wait_for(lambda: self.waiting >= count, timeout=timeout)
-
-    def __enter__(self) -> SlowDownstream:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
