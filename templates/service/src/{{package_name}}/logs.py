@@ -71,18 +71,6 @@ class TimestampAndLevel:
         return event_dict
 
 
-class AccessLineRenderer:
-    """The access line's processor: timestamp, level and orjson rendering (newline included) in one step."""
-
-    def __init__(self) -> None:
-        self._clock = Clock()
-
-    def __call__(self, _logger: WrappedLogger, method: str, event_dict: EventDict) -> bytes:
-        event_dict["timestamp"] = self._clock.now()
-        event_dict["level"] = _LEVEL_ALIASES.get(method, method)
-        return orjson.dumps(event_dict, default=str, option=orjson.OPT_APPEND_NEWLINE)
-
-
 def _shared_processors() -> list[Processor]:
     return [TimestampAndLevel(), add_trace_context]
 
@@ -102,8 +90,8 @@ def build_logger(service: str, level: str, stream: BinaryIO | None = None) -> Fi
 
 
 class AccessLog:
-    """Writes the access line, one per request, rendered by AccessLineRenderer (structlog's processor
-    signature) and written to the stream as one line.
+    """Writes the access line, one per request: stamped by TimestampAndLevel (the processor every line goes
+    through), rendered by orjson and written to the stream as one line.
 
     The bound-logger layer (context copy, keyword re-packing, processor loop) and BytesLogger's lock are
     skipped on purpose: this is the one line written on every request, only ever from the event loop's
@@ -115,7 +103,7 @@ class AccessLog:
         output = stream if stream is not None else sys.stdout.buffer
         self._write = output.write
         self._flush = output.flush
-        self._render = AccessLineRenderer()
+        self._stamp = TimestampAndLevel()
 
     def request(
         self,
@@ -139,7 +127,7 @@ class AccessLog:
         if trace_id is not None:
             event["trace_id"] = trace_id
             event["span_id"] = span_id
-        self._write(self._render(None, "info", event))
+        self._write(orjson.dumps(self._stamp(None, "info", event), default=str, option=orjson.OPT_APPEND_NEWLINE))
         self._flush()
 
 
