@@ -50,6 +50,7 @@ class CheckovReport:
     passed: tuple[CheckResult, ...]
     failed: tuple[CheckResult, ...]
     skipped: tuple[CheckResult, ...]
+    parsing_errors: int = 0  # files checkov could not read (so did not judge), from its summaries
 
     @property
     def ok(self) -> bool:
@@ -129,12 +130,16 @@ def parse_checkov_json(output: str) -> CheckovReport:
     passed: list[CheckResult] = []
     failed: list[CheckResult] = []
     skipped: list[CheckResult] = []
+    parsing_errors = 0
     for report in reports:
-        results = report.get("results", {}) if isinstance(report, dict) else {}
+        if not isinstance(report, dict):
+            continue
+        results = report.get("results", {})
         passed += [_check(item) for item in results.get("passed_checks", [])]
         failed += [_check(item) for item in results.get("failed_checks", [])]
         skipped += [_check(item) for item in results.get("skipped_checks", [])]
-    return CheckovReport(tuple(passed), tuple(failed), tuple(skipped))
+        parsing_errors += int(report.get("summary", {}).get("parsing_errors") or 0)
+    return CheckovReport(tuple(passed), tuple(failed), tuple(skipped), parsing_errors)
 
 
 def _check(item: Mapping[str, object]) -> CheckResult:

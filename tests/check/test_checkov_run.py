@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from groundwork import tools
+from groundwork.check.errors import ToolBroken
 from groundwork.check.model import Document, Target
 from groundwork.check.policy import POLICIES_CONFIG, RUNNER, _write
 
@@ -104,3 +105,20 @@ def test_checkov_run_fails_the_same_checks_as_checkov(repo_root: Path, tmp_path:
     assert len(failed(plain)) >= 10  # the fixtures' failures: the comparison is about something
     assert failed(fast) == failed(plain)
     assert fast["summary"] == plain["summary"]
+
+
+def test_a_file_checkov_cannot_read_fails_the_gate(
+    repo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """checkov skips a file it cannot parse and says so only in its summary: the gate must not pass it."""
+    from groundwork.check import policy
+
+    def write_with_a_broken_file(documents: list[Document], folder: Path) -> Any:
+        placed = _write(documents, folder)
+        (folder / "broken.json").write_text('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {', "utf-8")
+        return placed
+
+    monkeypatch.setattr(policy, "_write", write_with_a_broken_file)
+    documents = _documents(repo_root)[:3]
+    with pytest.raises(ToolBroken, match=r"exited 2: checkov could not read 1 file\(s\): .*broken\.json"):
+        policy.run_policies(documents, policy.find_policies(repo_root))

@@ -15,13 +15,21 @@ Usage (from the folder the config's relative paths start at):
 3. The root logger stays at WARNING: checkov sets it to DEBUG and formats every debug record into an in-memory
    log that only `--support` uploads.
 
+And one to what it reports: a JSON file its loader cannot read is skipped by checkov without a word (not even
+in its summary's `parsing_errors`); here it is named on stderr and the exit code is 2, so the gate fails
+instead of passing a file nobody judged.
+
 If checkov's code no longer has the shape these rely on, it runs unchanged (slower, same verdicts).
 """
 
 import functools
 import logging
+import os
 import sys
+import tempfile
 import warnings
+
+UNREADABLE_EXIT = 2
 
 
 def _libyaml_line_loader():
@@ -42,13 +50,28 @@ def _libyaml_line_loader():
     return CSafeLineLoader
 
 
-def speed_up():
-    """Apply the three changes (each only when checkov still has what it replaces)."""
+def speed_up(unreadable_record=None):
+    """Apply the three changes (each only when checkov still has what it replaces); with `unreadable_record`
+    (a file path), also write the name of every JSON file checkov's loader raises on into it, one per line
+    (a file, since checkov parses in forked workers)."""
     from checkov.kubernetes.parser import k8_json
 
     loader = _libyaml_line_loader()
     if loader is not None and isinstance(getattr(k8_json, "SafeLineLoader", None), type):
         k8_json.SafeLineLoader = loader  # the gate hands checkov JSON files only
+
+    load = getattr(k8_json, "load", None)
+    if load is not None and unreadable_record is not None:
+
+        def load_or_record(filename, *args, **kwargs):
+            try:
+                return load(filename, *args, **kwargs)
+            except Exception:
+                with open(unreadable_record, "a", encoding="utf-8") as record:
+                    record.write(f"{filename}\n")
+                raise
+
+        k8_json.load = load_or_record
 
     from checkov.runner_filter import RunnerFilter
 
@@ -65,13 +88,22 @@ def speed_up():
 
 
 def main():
-    speed_up()
+    descriptor, record_path = tempfile.mkstemp(prefix="checkov-unreadable-", suffix=".txt")
+    os.close(descriptor)
+    speed_up(record_path)
     from checkov.main import Checkov  # imports checkov.logging_init, which sets the root logger to DEBUG
 
     logging.getLogger().setLevel(logging.WARNING)
     with warnings.catch_warnings():  # as checkov's own console script
         warnings.simplefilter("ignore", category=SyntaxWarning)
-        return Checkov().run()
+        code = Checkov().run()
+    with open(record_path, encoding="utf-8") as record:
+        unreadable = record.read().splitlines()
+    os.unlink(record_path)
+    if unreadable:
+        print(f"checkov could not read {len(unreadable)} file(s): {', '.join(sorted(unreadable))}", file=sys.stderr)
+        return UNREADABLE_EXIT
+    return code
 
 
 if __name__ == "__main__":

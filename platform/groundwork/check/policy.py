@@ -106,6 +106,20 @@ def _custom_check_files(policies: Policies) -> list[Path]:
     )
 
 
+def _in_checkov_env(command: list[str], policies: Policies, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a command of checkov's tool environment from the folder the policies' relative paths start at,
+    offline; raises subprocess.TimeoutExpired after `timeout` seconds."""
+    return subprocess.run(
+        command,
+        cwd=policies.base,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **tools.CHECKOV_OFFLINE_ENV},
+        timeout=timeout,
+    )
+
+
 def _probe(policies: Policies) -> dict[str, object] | None:
     uvx = shutil.which("uvx")
     if uvx is None:
@@ -120,15 +134,7 @@ def _probe(policies: Policies) -> dict[str, object] | None:
         str(policies.config),
     ]
     try:
-        done = subprocess.run(
-            command,
-            cwd=policies.base,
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, **tools.CHECKOV_OFFLINE_ENV},
-            timeout=PROBE_TIMEOUT_SECONDS,
-        )
+        done = _in_checkov_env(command, policies, PROBE_TIMEOUT_SECONDS)
         answer = json.loads(done.stdout) if done.returncode == 0 else None
     except (subprocess.TimeoutExpired, ValueError):
         return None
@@ -161,15 +167,8 @@ def run_policies(
         # --quiet: the JSON report lists failed checks only (the passed ones are tens of MB on a large tree).
         arguments = ["--config-file", str(policies.config), "--directory", scratch, "--output", "json", "--quiet"]
         try:
-            done = subprocess.run(
-                tools.checkov_command(arguments, uvx, entry=("python", str(RUNNER))),
-                cwd=policies.base,
-                capture_output=True,
-                text=True,
-                check=False,
-                env={**os.environ, **tools.CHECKOV_OFFLINE_ENV},
-                timeout=CHECKOV_TIMEOUT_SECONDS,
-            )
+            command = tools.checkov_command(arguments, uvx, entry=("python", str(RUNNER)))
+            done = _in_checkov_env(command, policies, CHECKOV_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
             raise ToolBroken(f"checkov did not finish in {CHECKOV_TIMEOUT_SECONDS} s") from None
     if done.returncode not in (0, 1):
@@ -178,9 +177,10 @@ def run_policies(
         report = tools.parse_checkov_json(done.stdout)
     except tools.ToolFailed as error:
         raise ToolBroken(str(error)) from None
-    unparsed = _parsing_errors(done.stdout)
-    if unparsed:  # a file checkov could not read is a file it did not judge
-        raise ToolBroken(f"checkov {tools.CHECKOV_VERSION} could not parse {unparsed} of the files the gate wrote")
+    if report.parsing_errors:  # a file checkov could not read is a file it did not judge
+        raise ToolBroken(
+            f"checkov {tools.CHECKOV_VERSION} could not parse {report.parsing_errors} of the files the gate wrote"
+        )
     findings: list[Finding] = []
     for check in report.failed:
         where = placed.get(Path(check.file).name)
@@ -211,16 +211,6 @@ def _write(documents: Sequence[Document], folder: Path) -> dict[str, _Placed]:
     for name, lines in chunks.items():
         (folder / name).write_text(_LIST_OPEN + ",\n\n".join(lines) + "\n\n]}\n", encoding="utf-8")
     return by_file
-
-
-def _parsing_errors(output: str) -> int:
-    """How many files checkov's summary says it could not parse (its report is JSON; parse_checkov_json read
-    it already)."""
-    document = json.loads(output)
-    reports = document if isinstance(document, list) else [document]
-    return sum(
-        int(report.get("summary", {}).get("parsing_errors") or 0) for report in reports if isinstance(report, dict)
-    )
 
 
 def _last_line(text: str) -> str:
