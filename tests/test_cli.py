@@ -139,3 +139,19 @@ def test_a_refused_deploy_answer_writes_neither_project(tmp_path: Path, capsys: 
     assert err.endswith("(set by --image-digest)")
     assert not (tmp_path / "ledger").exists()
     assert list(gitops.iterdir()) == []
+
+
+def test_an_empty_name_is_reported_as_such_not_as_the_folder_it_would_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gitops = tmp_path / "gitops"
+    (gitops / "apps" / "orders").mkdir(parents=True)  # gitops/apps/ + '' is a folder that exists
+    code = run(
+        ["new", "service", "", "--team", "t", "--domain", "d", "--dest", str(tmp_path / "svc"), "--no-lock"]
+        + ["--gitops", str(gitops)]
+    )
+    assert code == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == "error: service_name is empty: give the service a name such as 'orders' (set by NAME)"
+    assert not (tmp_path / "svc").exists()
+    assert [p.name for p in (gitops / "apps").iterdir()] == ["orders"]

@@ -77,19 +77,21 @@ def render_all(template: str, jobs: Sequence[RenderJob], vcs_ref: str | None = N
     """Render several template folders, all or nothing.
 
     Each project is rendered into a scratch folder and moved into place (parents created) only when
-    every render succeeded, so a refused answer never leaves a half-written project behind.
+    every render succeeded, so a refused answer never leaves a half-written project behind. Answers are
+    judged (by rendering) before destinations: a bad name must be reported as such, not as the folder it
+    would have made.
     """
     dests = [job.dest.resolve() for job in jobs]
-    for dest in dests:
-        if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-            raise DestinationExists(
-                f"{dest} already exists and is not empty", "choose another --dest or remove it first"
-            )
     with contextlib.ExitStack() as scratch_dirs:
         staged: list[Path] = []
-        for job, dest in zip(jobs, dests, strict=True):
-            scratch = scratch_dirs.enter_context(tempfile.TemporaryDirectory(prefix=f"groundwork-{dest.name}-"))
-            staged.append(_copy(template, job.template_name, job.data, Path(scratch) / dest.name, vcs_ref))
+        for job in jobs:
+            scratch = scratch_dirs.enter_context(tempfile.TemporaryDirectory(prefix="groundwork-render-"))
+            staged.append(_copy(template, job.template_name, job.data, Path(scratch) / "project", vcs_ref))
+        for dest in dests:
+            if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+                raise DestinationExists(
+                    f"{dest} already exists and is not empty", "choose another --dest or remove it first"
+                )
         for source, dest in zip(staged, dests, strict=True):
             if dest.exists():
                 dest.rmdir()
