@@ -155,3 +155,17 @@ def test_an_empty_name_is_reported_as_such_not_as_the_folder_it_would_make(
     assert line == "error: service_name is empty: give the service a name such as 'orders' (set by NAME)"
     assert not (tmp_path / "svc").exists()
     assert [p.name for p in (gitops / "apps").iterdir()] == ["orders"]
+
+
+def test_options_of_the_gitops_entry_are_refused_with_no_deploy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["new", "service", "orders", "--team", "t", "--domain", "d", "--dest", str(tmp_path / "svc")]
+    code = run([*argv, "--no-deploy", "--no-lock", "--slo-availability", "101", "--consumers", "gateway"])
+    assert code == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        "error: --consumers, --slo-availability set the GitOps entry, which --no-deploy does not render: "
+        "drop --no-deploy, or drop those options"
+    )
+    assert not (tmp_path / "svc").exists()

@@ -87,6 +87,22 @@ def new_service(
         container_registry=registry,
         gitops_repo=gitops_repo,
     )
+    deploy_options = {
+        "--consumers": consumers or None,
+        "--expose/--no-expose": expose,
+        "--public-host": public_host,
+        "--image-tag": image_tag,
+        "--image-digest": image_digest,
+        "--slo-availability": slo_availability,
+        "--slo-latency-ms": slo_latency_ms,
+        "--slo-latency-target": slo_latency_target,
+    }
+    given = [option for option, value in deploy_options.items() if value is not None]
+    if not deploy and given:
+        raise GroundworkError(
+            f"{', '.join(given)} set the GitOps entry, which --no-deploy does not render",
+            "drop --no-deploy, or drop those options",
+        )
     source = template or str(find_template_root())
     jobs = [RenderJob("service", service.as_data(), dest or Path(name))]
     if deploy:
