@@ -1,13 +1,32 @@
-"""Where things live in a groundwork checkout. Folder names are constants here and nowhere else."""
+"""Where things live in a groundwork checkout. Folder and file names are constants here and nowhere else
+(tests/test_one_place.py fails on a second spelling under platform/groundwork)."""
 
 from pathlib import Path
 
 from groundwork.errors import TemplateNotFound
 
+# The repository root.
 TEMPLATES_DIR = "templates"
 GITOPS_DIR = "gitops"
-APPS_DIR = "apps"
+INFRA_DIR = "infra"
+POLICIES_DIR = "policies"
 COPIER_FILE = "copier.yml"
+CATALOG_FILE = "catalog-info.yaml"
+# Local state of `groundwork up` and `groundwork readiness` (Pulumi's file backend, provision records).
+STATE_DIR = ".groundwork"
+
+# gitops/: bootstrap/ (what the root Application syncs), addons/<addon>/, apps/<service>/.
+BOOTSTRAP_DIR = "bootstrap"
+ADDONS_DIR = "addons"
+APPS_DIR = "apps"
+
+# The GitOps entry of one service: gitops/apps/<service>/{base,overlays/<env>}/kustomization.yaml
+BASE_DIR = "base"
+OVERLAYS_DIR = "overlays"
+KUSTOMIZATION = "kustomization.yaml"
+ANSWERS_FILE = ".copier-answers.yml"
+# Environments in promotion order.
+ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 def find_template_root(start: Path | None = None) -> Path:
@@ -20,11 +39,3 @@ def find_template_root(start: Path | None = None) -> Path:
         f"no groundwork template (a {COPIER_FILE} beside a {TEMPLATES_DIR}/ folder) above {here}",
         "pass --template with a checkout path or a git URL such as gh:<org>/groundwork",
     )
-
-
-# The GitOps entry of one service: gitops/apps/<service>/{base,overlays/<env>}/kustomization.yaml
-OVERLAYS_DIR = "overlays"
-KUSTOMIZATION = "kustomization.yaml"
-ANSWERS_FILE = ".copier-answers.yml"
-# Environments in promotion order.
-ENVIRONMENTS = ("dev", "staging", "prod")

@@ -12,9 +12,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from groundwork.errors import GroundworkError
-from groundwork.paths import APPS_DIR, GITOPS_DIR
+from groundwork.paths import APPS_DIR, CATALOG_FILE, GITOPS_DIR
 
-CATALOG_LOCATION = "catalog-info.yaml"
 CODEOWNERS = Path(".github") / "CODEOWNERS"
 
 
@@ -28,8 +27,8 @@ class Registration:
 def register_service(repo_root: Path, service: str, owner_team: str, github_org: str) -> Registration:
     """Add the service's catalog target and CODEOWNERS line if they are missing (idempotent)."""
     changed: list[str] = []
-    if _add_catalog_target(repo_root / CATALOG_LOCATION, f"./{GITOPS_DIR}/{APPS_DIR}/{service}/catalog-info.yaml"):
-        changed.append(CATALOG_LOCATION)
+    if _add_catalog_target(repo_root / CATALOG_FILE, f"./{GITOPS_DIR}/{APPS_DIR}/{service}/{CATALOG_FILE}"):
+        changed.append(CATALOG_FILE)
     if _add_codeowners_line(
         repo_root / CODEOWNERS, f"/{GITOPS_DIR}/{APPS_DIR}/{service}/", f"@{github_org}/{owner_team}"
     ):

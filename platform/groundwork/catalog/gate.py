@@ -12,17 +12,17 @@ from pathlib import Path
 from groundwork.catalog.drift import PolicySource, declared_for, drift, is_policy
 from groundwork.catalog.errors import CatalogError
 from groundwork.catalog.graph import declared_graph
-from groundwork.catalog.load import ROOT_FILE, load_catalog, shown_path
+from groundwork.catalog.load import load_catalog, shown_path
 from groundwork.check.discover import kustomization_file
 from groundwork.check.model import NO_ENV, Document, Finding, Stage, Target
-from groundwork.paths import APPS_DIR, GITOPS_DIR
+from groundwork.paths import APPS_DIR, CATALOG_FILE, GITOPS_DIR
 
 DRIFT_RULE = "GW_CATALOG_1"
 MALFORMED_RULE = "GW_CATALOG_0"
 
 
 def catalog_findings(root: Path, documents: Sequence[Document]) -> list[Finding]:
-    if not (root / ROOT_FILE).is_file():
+    if not (root / CATALOG_FILE).is_file():
         return []
     try:
         catalog = load_catalog(root)

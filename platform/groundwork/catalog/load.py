@@ -28,9 +28,8 @@ from groundwork.catalog.entities import (
 )
 from groundwork.catalog.errors import CatalogError
 from groundwork.catalog.yamlines import load_documents
-from groundwork.paths import APPS_DIR, GITOPS_DIR
+from groundwork.paths import APPS_DIR, CATALOG_FILE, GITOPS_DIR
 
-ROOT_FILE = "catalog-info.yaml"
 CATALOG_DIR = "catalog"
 _REMOTE = ("http://", "https://", "url:")
 
@@ -84,7 +83,7 @@ class Catalog:
 
 def entry_descriptor(service: str) -> str:
     """Where a service's GitOps entry keeps its descriptor, relative to the repository."""
-    return f"{GITOPS_DIR}/{APPS_DIR}/{service}/{ROOT_FILE}"
+    return f"{GITOPS_DIR}/{APPS_DIR}/{service}/{CATALOG_FILE}"
 
 
 def _entry_first(component: Component) -> bool:
@@ -100,10 +99,13 @@ def shown_path(root: Path, file: Path) -> str:
 
 def load_catalog(root: Path) -> Catalog:
     """The catalog located from `root/catalog-info.yaml`; CatalogError (`file:line: problem`) if malformed."""
-    start = root / ROOT_FILE
+    start = root / CATALOG_FILE
     if not start.is_file():
         raise CatalogError(
-            ROOT_FILE, 1, "the repository has no root catalog-info.yaml", "add a Location whose targets list catalog/"
+            CATALOG_FILE,
+            1,
+            "the repository has no root catalog-info.yaml",
+            "add a Location whose targets list catalog/",
         )
     catalog = Catalog(root=root)
     seen: dict[Ref, Entity] = {}
@@ -163,7 +165,7 @@ def catalog_candidates(root: Path) -> list[str]:
         found += [p for p in folder.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")]
     apps = root / GITOPS_DIR / APPS_DIR
     if apps.is_dir():
-        found += [p / ROOT_FILE for p in apps.iterdir() if (p / ROOT_FILE).is_file()]
+        found += [p / CATALOG_FILE for p in apps.iterdir() if (p / CATALOG_FILE).is_file()]
     return sorted(shown_path(root, p) for p in found)
 
 

@@ -8,12 +8,10 @@ import yaml
 
 from groundwork.check.errors import NoGitopsTree
 from groundwork.check.model import NO_ENV, Target
-from groundwork.paths import APPS_DIR, GITOPS_DIR
+from groundwork.paths import APPS_DIR, ENVIRONMENTS, GITOPS_DIR, KUSTOMIZATION, OVERLAYS_DIR
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+KUSTOMIZATION_FILES = (KUSTOMIZATION, "kustomization.yml", "Kustomization")
 YAML_SUFFIXES = (".yaml", ".yml")
-OVERLAYS_DIR = "overlays"
-ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 def locate(path: Path) -> tuple[Path, Path]:

@@ -29,10 +29,10 @@ from groundwork.check.discover import kustomization_file
 from groundwork.check.errors import ToolBroken, ToolMissing
 from groundwork.check.model import Document, Finding, Stage
 from groundwork.errors import GroundworkError
-from groundwork.paths import find_template_root
+from groundwork.paths import POLICIES_DIR, find_template_root
 from groundwork.policy.native import run_native_checks
 
-POLICIES_CONFIG = Path("policies") / "checkov" / "config.yaml"
+POLICIES_CONFIG = Path(POLICIES_DIR) / "checkov" / "config.yaml"
 CHECKOV_TIMEOUT_SECONDS = 1800
 
 _LIST_OPEN = '{"apiVersion": "v1", "kind": "List", "items": [\n'

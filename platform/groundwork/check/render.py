@@ -27,6 +27,7 @@ from groundwork.check.errors import ToolMissing
 from groundwork.check.goenv import go_env
 from groundwork.check.model import Document, Finding, Stage, Target
 from groundwork.check.sources import Key, SourceIndex, lookup
+from groundwork.paths import KUSTOMIZATION
 
 TARGET_LABEL = "groundwork.dev/check-target"
 BATCH_SIZE = 40
@@ -194,7 +195,7 @@ def _render_batch(
 
 def _write_kustomization(folder: Path, content: dict[str, Any]) -> None:
     body = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", **content}
-    (folder / "kustomization.yaml").write_text(yaml.safe_dump(body, sort_keys=False))
+    (folder / KUSTOMIZATION).write_text(yaml.safe_dump(body, sort_keys=False))
 
 
 def _take_label(body: dict[str, Any]) -> int | None:

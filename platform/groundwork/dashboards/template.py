@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from groundwork.dashboards.service import ServiceDashboard, to_json
-from groundwork.paths import TEMPLATES_DIR, find_template_root
+from groundwork.paths import BASE_DIR, TEMPLATES_DIR, find_template_root
 
-TEMPLATE_FILE = Path(TEMPLATES_DIR) / "deploy" / "base" / "dashboard.json.jinja"
+TEMPLATE_FILE = Path(TEMPLATES_DIR) / "deploy" / BASE_DIR / "dashboard.json.jinja"
 
 # marker -> the Copier expression (root copier.yml answers and computed values) that replaces it.
 PLACEHOLDERS: dict[str, str] = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from groundwork.dora.events import Deployment, Events, Restore
+from groundwork.paths import ENVIRONMENTS
 
 ALL = "*"
 
@@ -104,5 +105,5 @@ def per_group(events: Events, window: Window) -> list[Figures]:
 
 
 def _environment_order(environment: str) -> tuple[int, str]:
-    order = ("dev", "staging", "prod")
+    order = ENVIRONMENTS
     return (order.index(environment) if environment in order else len(order), environment)

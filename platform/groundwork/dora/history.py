@@ -17,12 +17,12 @@ import yaml
 
 from groundwork.dora.events import OverlayChange, Running
 from groundwork.dora.git import git, git_bytes
-from groundwork.paths import APPS_DIR, GITOPS_DIR
+from groundwork.paths import APPS_DIR, GITOPS_DIR, OVERLAYS_DIR
 
 RECORD = "\x1e"
 FIELD = "\x1f"
 OVERLAY = re.compile(
-    rf"^{GITOPS_DIR}/{APPS_DIR}/(?P<service>[^/]+)/overlays/(?P<environment>[^/]+)/kustomization\.ya?ml$"
+    rf"^{GITOPS_DIR}/{APPS_DIR}/(?P<service>[^/]+)/{OVERLAYS_DIR}/(?P<environment>[^/]+)/kustomization\.ya?ml$"
 )
 
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from groundwork.errors import GroundworkError
-from groundwork.paths import ENVIRONMENTS
+from groundwork.paths import BOOTSTRAP_DIR, ENVIRONMENTS, GITOPS_DIR
 
 NAMESPACE = "groundwork"
 
 ENVS = ("kind", "eks")
 # The folder the root Application syncs (gitops/bootstrap, owned by the GitOps layout).
-BOOTSTRAP_PATH = "gitops/bootstrap"
+BOOTSTRAP_PATH = f"{GITOPS_DIR}/{BOOTSTRAP_DIR}"
 
 Env = Literal["kind", "eks"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from groundwork.check.discover import ENVIRONMENTS
 from groundwork.check.render import find_kubectl
+from groundwork.paths import ENVIRONMENTS
 from groundwork.prdiff.diff import UnitDiff, diff_objects
 from groundwork.prdiff.render import Rendered, render_targets, select
 from groundwork.prdiff.scope import scope_of

@@ -16,10 +16,10 @@ from pathlib import Path
 import yaml
 
 from groundwork.errors import GroundworkError
-from groundwork.paths import ANSWERS_FILE, APPS_DIR, GITOPS_DIR
+from groundwork.paths import ANSWERS_FILE, APPS_DIR, ENVIRONMENTS, GITOPS_DIR, KUSTOMIZATION, OVERLAYS_DIR
 from groundwork.scaffold import ServiceAnswers, lock_dependencies, render
 
-DEV_OVERLAY = Path("overlays") / "dev" / "kustomization.yaml"
+DEV_OVERLAY = Path(OVERLAYS_DIR) / ENVIRONMENTS[0] / KUSTOMIZATION
 
 # Runs one command (argv) in a folder; raises GroundworkError when it fails.
 CommandRunner = Callable[[Sequence[str], Path | None], None]

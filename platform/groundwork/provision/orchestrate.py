@@ -28,6 +28,7 @@ from groundwork.errors import GroundworkError
 from groundwork.infra.addons import known_addons
 from groundwork.infra.settings import BOOTSTRAP_PATH, InvalidStackConfig, Settings, parse_settings
 from groundwork.infra.stack_config import load_stack_values
+from groundwork.paths import INFRA_DIR, POLICIES_DIR, STATE_DIR
 from groundwork.provision.access import access_lines
 from groundwork.provision.argocd_wait import ApplicationReader, wait_for_applications
 from groundwork.provision.fleet import CommandRunner, FleetService, build_images, discover_fleet, load_images
@@ -35,9 +36,7 @@ from groundwork.provision.kube import Kubectl, clear_load_balancers
 from groundwork.provision.record import ProvisionRecord, record_path, write_record
 from groundwork.scaffold import lock_dependencies
 
-STATE_DIR = ".groundwork"
-INFRA_DIR = "infra"
-POLICY_PACK = Path("policies") / "pulumi"
+POLICY_PACK = Path(POLICIES_DIR) / "pulumi"
 ROOT_APPLICATION = "root"
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from groundwork.catalog.errors import CatalogError
-from groundwork.catalog.load import ROOT_FILE, shown_path
+from groundwork.catalog.load import shown_path
 from groundwork.catalog.yamlines import Document, load_documents
-from groundwork.paths import ANSWERS_FILE, APPS_DIR, GITOPS_DIR, KUSTOMIZATION
+from groundwork.paths import ANSWERS_FILE, APPS_DIR, BASE_DIR, CATALOG_FILE, GITOPS_DIR, KUSTOMIZATION, OVERLAYS_DIR
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -78,7 +78,7 @@ class Entry:
         """Every YAML document of base/, overlays/ and components/ (the catalog descriptor excluded)."""
         found: list[Found] = []
         for file in sorted(self.folder.rglob("*")):
-            if not file.is_file() or file.suffix not in YAML_SUFFIXES or file.name == ROOT_FILE:
+            if not file.is_file() or file.suffix not in YAML_SUFFIXES or file.name == CATALOG_FILE:
                 continue
             if any(part.startswith(".") for part in file.relative_to(self.folder).parts):
                 continue
@@ -99,7 +99,7 @@ class Entry:
 
     @property
     def overlays(self) -> list[str]:
-        folder = self.folder / "overlays"
+        folder = self.folder / OVERLAYS_DIR
         if not folder.is_dir():
             return []
         return sorted(p.name for p in folder.iterdir() if p.is_dir() and (p / KUSTOMIZATION).is_file())
@@ -125,7 +125,7 @@ class Entry:
     def container_env(self, overlay: str | None = None) -> dict[str, Setting]:
         """The service container's environment in base/, with an overlay's Deployment patches applied."""
         env: dict[str, Setting] = {}
-        folders = [("base",)] + ([("overlays", overlay)] if overlay else [])
+        folders = [(BASE_DIR,)] + ([(OVERLAYS_DIR, overlay)] if overlay else [])
         for parts in folders:
             for found in self.of_kind("Deployment", *parts):
                 for container_path, container in _containers(found.body, self.name):
@@ -142,7 +142,7 @@ class Entry:
     def probes(self) -> dict[str, tuple[str, str]]:
         """probe kind (startupProbe, livenessProbe, readinessProbe) -> (HTTP path, where) in base/."""
         probes: dict[str, tuple[str, str]] = {}
-        for found in self.of_kind("Deployment", "base"):
+        for found in self.of_kind("Deployment", BASE_DIR):
             for container_path, container in _containers(found.body, self.name):
                 for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
                     path = _mapping(_mapping(container.get(probe)).get("httpGet")).get("path")

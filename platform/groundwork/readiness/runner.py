@@ -12,10 +12,10 @@ from pathlib import Path
 from groundwork.catalog.codeowners import CodeOwners, find_codeowners, load_codeowners
 from groundwork.catalog.entities import Component, parse_entity
 from groundwork.catalog.graph import declared_graph
-from groundwork.catalog.load import ROOT_FILE, load_catalog, shown_path
+from groundwork.catalog.load import load_catalog, shown_path
 from groundwork.catalog.yamlines import load_documents
 from groundwork.errors import GroundworkError
-from groundwork.paths import GITOPS_DIR
+from groundwork.paths import CATALOG_FILE, GITOPS_DIR, STATE_DIR
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry, load_entries
 from groundwork.readiness.items import autonomy, boundaries, deployment, monitoring, ownership, provisioning
@@ -24,7 +24,6 @@ from groundwork.readiness.service_repos import ServiceRepos, checkouts, rendered
 from groundwork.readiness.stacks import STACKS, StackBuilder, build_stacks
 
 ITEMS = (provisioning, monitoring, deployment, ownership, boundaries, autonomy)
-STATE_DIR = ".groundwork"
 
 
 @dataclass(frozen=True)
@@ -43,9 +42,9 @@ def locate(path: Path) -> Path:
     path = path.expanduser().resolve()
     if not path.is_dir():
         raise GroundworkError(f"{path} is not a folder", "pass the platform repository's root")
-    if not (path / GITOPS_DIR).is_dir() and not (path / ROOT_FILE).is_file():
+    if not (path / GITOPS_DIR).is_dir() and not (path / CATALOG_FILE).is_file():
         raise GroundworkError(
-            f"{path} holds neither {GITOPS_DIR}/ nor {ROOT_FILE}", "pass the platform repository's root"
+            f"{path} holds neither {GITOPS_DIR}/ nor {CATALOG_FILE}", "pass the platform repository's root"
         )
     return path
 
@@ -85,7 +84,7 @@ def assess(path: Path, options: ReadinessOptions | None = None) -> Report:
         )
         items = tuple(Item(module.SPEC, tuple(module.assess(context))) for module in ITEMS)
     sources = {
-        "catalog": f"{ROOT_FILE} and the {len(catalog.files) - 1} files it locates",
+        "catalog": f"{CATALOG_FILE} and the {len(catalog.files) - 1} files it locates",
         "gitops": f"{len(entries)} GitOps entries under gitops/apps/",
         "codeowners": codeowners.file if codeowners else "(none)",
         "service_repos": repos.description,
@@ -102,7 +101,7 @@ def _service_descriptors(
     owners: dict[str, CodeOwners | None] = {}
     for entry in entries:
         repo = repos.paths[entry.name]
-        descriptor = repo / ROOT_FILE
+        descriptor = repo / CATALOG_FILE
         found: list[Component] = []
         if descriptor.is_file():
             for document in load_documents(descriptor, repos.shown(entry.name, descriptor)):

@@ -17,6 +17,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from groundwork.paths import INFRA_DIR
+
 PROJECT = "groundwork"
 # A stack whose repoUrl `groundwork up` has not filled in yet builds against this placeholder.
 PLACEHOLDER_REPO_URL = "https://git.invalid/readiness/platform.git"
@@ -83,7 +85,7 @@ def build(repository: Path, stack: str) -> dict[str, object]:
                 registered[request.type] += 1
             return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
-    values = load_stack_values(repository / "infra", stack)
+    values = load_stack_values(repository / INFRA_DIR, stack)
     if not values.get("repoUrl"):
         values["repoUrl"] = PLACEHOLDER_REPO_URL
     inputs = load_repository_inputs(repository)

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from groundwork.paths import APPS_DIR, ENVIRONMENTS, GITOPS_DIR, OVERLAYS_DIR
+
 PR_ACTION = "peter-evans/create-pull-request@"
 CHECKOUT_ACTION = "actions/checkout@"
 PUSH_ACTION = "docker/build-push-action@"
@@ -82,7 +84,7 @@ def _candidates(workflow: Path, document: Mapping[Any, Any], service: str, gitop
             for step in steps
         ):
             result.problems.append(f"job {name} does not check out the GitOps repository {gitops_repo}")
-        target = f"gitops/apps/{service}/overlays/dev"
+        target = f"{GITOPS_DIR}/{APPS_DIR}/{service}/{OVERLAYS_DIR}/{ENVIRONMENTS[0]}"
         if not any(target in _text(step) for step in steps):
             result.problems.append(f"job {name} does not change {target}")
         needed = _needs_closure(name, jobs)

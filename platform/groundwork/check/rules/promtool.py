@@ -21,6 +21,7 @@ from groundwork.check.goenv import go_env
 from groundwork.check.model import Document, Finding, Stage
 from groundwork.check.rules.slo import Slo, read_slo
 from groundwork.check.rules.synth import OUTAGE_QUERY, RuleTests, synthesize
+from groundwork.paths import OVERLAYS_DIR
 
 RULE_CHECK = "promtool-check-rules"
 RULE_OUTAGE = "promtool-test-outage"
@@ -133,7 +134,7 @@ def _rule_sets(documents: Any) -> list[_RuleSet]:
 
 def _app_dir(target_path: Path) -> Path:
     """gitops/apps/<app> for an overlay (gitops/apps/<app>/overlays/<env>), else the target folder itself."""
-    return target_path.parent.parent if target_path.parent.name == "overlays" else target_path
+    return target_path.parent.parent if target_path.parent.name == OVERLAYS_DIR else target_path
 
 
 def _dump(path: Path, content: Any) -> None:

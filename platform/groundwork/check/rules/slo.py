@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-ANSWERS_FILE = ".copier-answers.yml"
+from groundwork.paths import ANSWERS_FILE
 
 
 @dataclass(frozen=True)

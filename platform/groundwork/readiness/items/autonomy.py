@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from groundwork.catalog.entities import PLATFORM_SUPPORTED
+from groundwork.paths import BASE_DIR, KUSTOMIZATION, OVERLAYS_DIR
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
 from groundwork.readiness.model import Check, Evidence, ItemSpec, Status, judged
@@ -86,7 +87,7 @@ def _health_endpoints(context: Context, entry: Entry) -> Check:
     for probe, path in ENDPOINTS.items():
         found = probes.get(probe)
         if found is None:
-            problems.append(f"{entry.name}: the Deployment in {entry.rel('base')}/ has no HTTP {probe} (on {path})")
+            problems.append(f"{entry.name}: the Deployment in {entry.rel(BASE_DIR)}/ has no HTTP {probe} (on {path})")
         elif found[0] != path:
             problems.append(f"{entry.name}: {found[1]} probes {found[0]}, the contract's {probe} path is {path}")
         else:
@@ -122,7 +123,7 @@ def _metric_names(context: Context, entry: Entry) -> Check:
 def _otel_variables(entry: Entry) -> Check:
     env = entry.container_env()
     problems: list[str] = []
-    where = f"{entry.rel('base')}/"
+    where = f"{entry.rel(BASE_DIR)}/"
     name = env.get("OTEL_SERVICE_NAME")
     if name is None or name.value != entry.name:
         problems.append(f"{entry.name}: {name.where if name else where} must set OTEL_SERVICE_NAME={entry.name}")
@@ -147,38 +148,36 @@ def _otel_variables(entry: Entry) -> Check:
 
 
 def _identity(entry: Entry) -> Check:
-    labels = entry.labels("base")
-    kustomization = entry.kustomization("base")
+    labels = entry.labels(BASE_DIR)
+    kustomization = entry.kustomization(BASE_DIR)
     problems: list[str] = []
     for label in LABELS:
         value = labels.get(label)
         if value is None or not value[0]:
-            problems.append(f"{entry.name}: {entry.rel('base', 'kustomization.yaml')} does not set the label {label}")
+            problems.append(f"{entry.name}: {entry.rel(BASE_DIR, KUSTOMIZATION)} does not set the label {label}")
     if labels.get(LABELS[0], ("", ""))[0] not in ("", entry.name):
         problems.append(f"{entry.name}: {labels[LABELS[0]][1]} sets {LABELS[0]} to {labels[LABELS[0]][0]}")
     for overlay in entry.overlays:
-        if VERSION_LABEL not in entry.labels("overlays", overlay):
+        if VERSION_LABEL not in entry.labels(OVERLAYS_DIR, overlay):
             problems.append(
-                f"{entry.name}: {entry.rel('overlays', overlay, 'kustomization.yaml')} does not set {VERSION_LABEL}"
+                f"{entry.name}: {entry.rel(OVERLAYS_DIR, overlay, KUSTOMIZATION)} does not set {VERSION_LABEL}"
             )
     namespace = kustomization.body.get("namespace") if kustomization else None
     if namespace != entry.name:
-        problems.append(
-            f"{entry.name}: {entry.rel('base', 'kustomization.yaml')} must put it in namespace {entry.name}"
-        )
+        problems.append(f"{entry.name}: {entry.rel(BASE_DIR, KUSTOMIZATION)} must put it in namespace {entry.name}")
     ports = [
         _mapping(port).get("port")
-        for found in entry.of_kind("Service", "base")
+        for found in entry.of_kind("Service", BASE_DIR)
         if _mapping(found.body.get("metadata")).get("name") == entry.name
         for port in _list(_mapping(found.body.get("spec")).get("ports"))
     ]
     if 80 not in ports:
-        problems.append(f"{entry.name}: no Service {entry.name} on port 80 in {entry.rel('base')}/")
+        problems.append(f"{entry.name}: no Service {entry.name} on port 80 in {entry.rel(BASE_DIR)}/")
     return judged(
         "labels-and-namespace",
         problems,
         f"{entry.name} carries the contract's labels and runs in namespace {entry.name} behind a Service on port 80",
-        Evidence(files=(entry.rel("base", "kustomization.yaml"),), counts={"labels": len(labels)}),
+        Evidence(files=(entry.rel(BASE_DIR, KUSTOMIZATION),), counts={"labels": len(labels)}),
         service=entry.name,
     )
 

@@ -13,7 +13,7 @@ from groundwork.catalog.drift import Drift, PolicySource, declared_for, drift, i
 from groundwork.catalog.entities import DOMAIN_ANNOTATION
 from groundwork.catalog.graph import domain_of
 from groundwork.catalog.load import unlocated
-from groundwork.paths import ANSWERS_FILE
+from groundwork.paths import ANSWERS_FILE, BASE_DIR, CATALOG_FILE
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
 from groundwork.readiness.model import Check, Evidence, ItemSpec, judged
@@ -86,7 +86,7 @@ def _one_domain(context: Context, entry: Entry) -> Check:
     claims: dict[str, list[str]] = defaultdict(list)
     if primary is None:
         problems.append(
-            f"{entry.name}: no Component {entry.name} in the catalog ({entry.rel('catalog-info.yaml')}), so it "
+            f"{entry.name}: no Component {entry.name} in the catalog ({entry.rel(CATALOG_FILE)}), so it "
             "belongs to no domain"
         )
     elif primary.system is None:
@@ -107,7 +107,7 @@ def _one_domain(context: Context, entry: Entry) -> Check:
         annotated = component.annotations.get(DOMAIN_ANNOTATION)
         if annotated:
             claims[annotated].append(str(component.at("metadata", "annotations", DOMAIN_ANNOTATION)))
-    label = entry.labels("base").get(PART_OF)
+    label = entry.labels(BASE_DIR).get(PART_OF)
     if label:
         claims[label[0]].append(label[1])
     if entry.answer("domain"):
@@ -166,7 +166,7 @@ def configured_downstreams(context: Context, entry: Entry) -> dict[str, list[str
 def _calls_declared(context: Context, entry: Entry) -> Check:
     declared = context.graph.callees_of(entry.name)
     primary = context.catalog.component(entry.name)
-    where = str(primary.where) if primary else entry.rel("catalog-info.yaml")
+    where = str(primary.where) if primary else entry.rel(CATALOG_FILE)
     problems = [
         f"{entry.name}: {dangling.where} consumes {dangling.api}, which "
         + ("no Component provides" if not dangling.providers else f"{len(dangling.providers)} Components provide")

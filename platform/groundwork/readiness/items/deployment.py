@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from groundwork.paths import APPS_DIR, BOOTSTRAP_DIR, GITOPS_DIR, KUSTOMIZATION, OVERLAYS_DIR
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
 from groundwork.readiness.model import Check, Evidence, ItemSpec, judged
@@ -20,8 +21,8 @@ SPEC = ItemSpec(
     "Rapid deployment",
     "Does every merge reach dev through a GitOps pull request, synced automatically, approved by the owning team?",
 )
-BOOTSTRAP = Path("gitops") / "bootstrap"
-APPS_PATTERN = "gitops/apps/*/overlays/"
+BOOTSTRAP = Path(GITOPS_DIR) / BOOTSTRAP_DIR
+APPS_PATTERN = f"{GITOPS_DIR}/{APPS_DIR}/*/{OVERLAYS_DIR}/"
 DEV = "dev"
 
 
@@ -40,9 +41,9 @@ def _ci_gitops_pr(context: Context, entry: Entry) -> Check:
     read = ", ".join(context.repos.shown(entry.name, path) for path in result.read)
     where = workflow or read or context.repo_shown(entry.name, ".github", "workflows")
     problems = [f"{entry.name}: {where}: {problem}" for problem in result.problems]
-    overlay = entry.kustomization("overlays", DEV)
+    overlay = entry.kustomization(OVERLAYS_DIR, DEV)
     if overlay is None:
-        problems.append(f"{entry.name}: {entry.rel('overlays', DEV, 'kustomization.yaml')} is missing")
+        problems.append(f"{entry.name}: {entry.rel(OVERLAYS_DIR, DEV, KUSTOMIZATION)} is missing")
     elif result.ok and result.image:
         names = [str(_mapping(image).get("name")) for image in _list(overlay.body.get("images"))]
         if result.image not in names:
@@ -60,7 +61,7 @@ def _ci_gitops_pr(context: Context, entry: Entry) -> Check:
 
 
 def _owner_approves_alone(context: Context, entry: Entry) -> Check:
-    path = entry.rel("overlays", DEV, "kustomization.yaml")
+    path = entry.rel(OVERLAYS_DIR, DEV, KUSTOMIZATION)
     team = context.team_of_record(entry)
     codeowners = context.codeowners
     if codeowners is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from groundwork.paths import ADDONS_DIR, BASE_DIR, GITOPS_DIR, KUSTOMIZATION
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
 from groundwork.readiness.model import Check, Evidence, ItemSpec, judged
@@ -30,7 +31,7 @@ SPEC = ItemSpec(
 )
 NAME_LABEL = "app.kubernetes.io/name"
 DASHBOARD_LABEL = "grafana_dashboard"
-FLEET_DASHBOARDS = Path("gitops") / "addons" / "dashboards"
+FLEET_DASHBOARDS = Path(GITOPS_DIR) / ADDONS_DIR / "dashboards"
 OTLP_ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 
@@ -62,14 +63,14 @@ def _metrics_endpoint(context: Context, entry: Entry) -> Check:
 
 
 def _service_monitor(entry: Entry) -> Check:
-    resources = set(entry.resources("base"))
+    resources = set(entry.resources(BASE_DIR))
     ports = {
         str(port.get("name"))
-        for found in entry.of_kind("Service", "base")
+        for found in entry.of_kind("Service", BASE_DIR)
         for port in _list(_mapping(found.body.get("spec")).get("ports"))
         if isinstance(port, Mapping)
     }
-    candidates = entry.of_kind("ServiceMonitor", "base")
+    candidates = entry.of_kind("ServiceMonitor", BASE_DIR)
     problems: list[str] = []
     good: list[str] = []
     for found in candidates:
@@ -78,7 +79,7 @@ def _service_monitor(entry: Entry) -> Check:
         selector = _mapping(_mapping(spec.get("selector")).get("matchLabels"))
         endpoints = [_mapping(e) for e in _list(spec.get("endpoints"))]
         if name not in resources:
-            problems.append(f"{entry.name}: {found.file} is not listed in {entry.rel('base', 'kustomization.yaml')}")
+            problems.append(f"{entry.name}: {found.file} is not listed in {entry.rel(BASE_DIR, KUSTOMIZATION)}")
         elif selector.get(NAME_LABEL) != entry.name:
             where = found.where("spec", "selector")
             problems.append(f"{entry.name}: {where} does not select {NAME_LABEL}={entry.name}")
@@ -87,7 +88,7 @@ def _service_monitor(entry: Entry) -> Check:
         else:
             good.append(found.file)
     if not candidates:
-        problems.append(f"{entry.name}: no ServiceMonitor in {entry.rel('base')}/ (servicemonitor.yaml)")
+        problems.append(f"{entry.name}: no ServiceMonitor in {entry.rel(BASE_DIR)}/ (servicemonitor.yaml)")
     return judged(
         "servicemonitor",
         [] if good else problems,
@@ -134,7 +135,7 @@ def _tracing(context: Context, entry: Entry) -> Check:
         problems.append(f"{entry.name}: no source file of {context.repo_shown(entry.name)} sets up an OTLP tracer")
     if endpoint is None:
         problems.append(
-            f"{entry.name}: {entry.rel('base')}/ sets no {' or '.join(OTLP_ENDPOINTS)} on the container, "
+            f"{entry.name}: {entry.rel(BASE_DIR)}/ sets no {' or '.join(OTLP_ENDPOINTS)} on the container, "
             "so spans go nowhere"
         )
     shown = [f"{context.repos.shown(entry.name, hit.file)}:{hit.line}" for hit in (dependency, setup) if hit]
@@ -149,7 +150,7 @@ def _tracing(context: Context, entry: Entry) -> Check:
 
 
 def _dashboard(context: Context, entry: Entry) -> Check:
-    kustomization = entry.kustomization("base")
+    kustomization = entry.kustomization(BASE_DIR)
     files: list[tuple[str, str]] = []  # (file relative to base, where it is named)
     if kustomization is not None:
         for index, generator in enumerate(_list(kustomization.body.get("configMapGenerator"))):
@@ -164,7 +165,7 @@ def _dashboard(context: Context, entry: Entry) -> Check:
         return judged(
             "dashboard",
             [
-                f"{entry.name}: {entry.rel('base', 'kustomization.yaml')} generates no ConfigMap labelled "
+                f"{entry.name}: {entry.rel(BASE_DIR, KUSTOMIZATION)} generates no ConfigMap labelled "
                 f'{DASHBOARD_LABEL}: "1", so Grafana has no dashboard for it'
             ],
             "",
@@ -173,7 +174,7 @@ def _dashboard(context: Context, entry: Entry) -> Check:
     problems: list[str] = []
     panels = 0
     for name, where in files:
-        shown = entry.rel("base", name)
+        shown = entry.rel(BASE_DIR, name)
         path = context.root / shown
         if not path.is_file():
             problems.append(f"{entry.name}: {shown} is missing (named by {where})")
@@ -193,16 +194,16 @@ def _dashboard(context: Context, entry: Entry) -> Check:
         "dashboard",
         problems,
         f"{entry.name} has a dashboard of {panels} panels",
-        Evidence(files=tuple(entry.rel("base", name) for name, _ in files), counts={"panels": panels}),
+        Evidence(files=tuple(entry.rel(BASE_DIR, name) for name, _ in files), counts={"panels": panels}),
         service=entry.name,
     )
 
 
 def _slo_alerts(entry: Entry) -> Check:
-    resources = set(entry.resources("base"))
+    resources = set(entry.resources(BASE_DIR))
     alerts: dict[str, list[str]] = {"availability": [], "latency": []}
     files: list[str] = []
-    for found in entry.of_kind("PrometheusRule", "base"):
+    for found in entry.of_kind("PrometheusRule", BASE_DIR):
         if found.file.rsplit("/", 1)[-1] not in resources:
             continue
         files.append(found.file)
@@ -217,7 +218,7 @@ def _slo_alerts(entry: Entry) -> Check:
                         alerts[slo].append(name)
     problems = [
         f"{entry.name}: no {slo} SLO alert (with a severity, on {entry.name}'s series) in a PrometheusRule of "
-        f"{entry.rel('base')}/"
+        f"{entry.rel(BASE_DIR)}/"
         for slo, names in alerts.items()
         if not names
     ]
@@ -233,7 +234,7 @@ def _slo_alerts(entry: Entry) -> Check:
 
 def _fleet_dashboard(context: Context) -> Check:
     folder = context.root / FLEET_DASHBOARDS
-    kustomization = folder / "kustomization.yaml"
+    kustomization = folder / KUSTOMIZATION
     problems: list[str] = []
     found: list[str] = []
     panels = 0

@@ -9,6 +9,7 @@ import re
 from collections import defaultdict
 
 from groundwork.catalog.codeowners import CodeOwners
+from groundwork.paths import BASE_DIR, CATALOG_FILE, GITOPS_DIR
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
 from groundwork.readiness.model import Check, Evidence, ItemSpec, judged
@@ -53,7 +54,7 @@ def claims(context: Context, entry: Entry) -> dict[str, list[str]]:
     if repo_codeowners is not None:
         for team, where in _codeowner_claims(context, repo_codeowners, _repo_files(context, entry.name)):
             found[team].append(where)
-    label = entry.labels("base").get(OWNER_LABEL)
+    label = entry.labels(BASE_DIR).get(OWNER_LABEL)
     if label:
         found[label[0]].append(label[1])
     dockerfile = context.repo_path(entry.name) / "Dockerfile"
@@ -73,7 +74,7 @@ def _one_owner(context: Context, entry: Entry) -> Check:
     primary = descriptors[0] if descriptors else None
     if primary is None:
         problems.append(
-            f"{entry.name}: no Component {entry.name} in the catalog ({entry.rel('catalog-info.yaml')} is missing "
+            f"{entry.name}: no Component {entry.name} in the catalog ({entry.rel(CATALOG_FILE)} is missing "
             "or not a target of catalog-info.yaml), so nobody owns it"
         )
     elif primary.owner is None:
@@ -155,7 +156,7 @@ def _coverage(
 
 
 def _pattern(what: str) -> str:
-    return f"/{what}" if what.startswith("gitops/") else "*"
+    return f"/{what}" if what.startswith(f"{GITOPS_DIR}/") else "*"
 
 
 def _runbook(context: Context, entry: Entry) -> Check:
@@ -185,7 +186,7 @@ def _on_call(context: Context, entry: Entry) -> Check:
     group = context.group(team) if team else None
     if team is None:
         component = context.catalog.component(entry.name)
-        where = component.where if component else entry.rel("catalog-info.yaml")
+        where = component.where if component else entry.rel(CATALOG_FILE)
         problems.append(f"{entry.name}: no owning team ({where}), so no on-call contact")
     elif group is None:
         problems.append(f"{entry.name}: its owner {team} is not a Group of the catalog, so no on-call contact")

@@ -10,6 +10,7 @@ from groundwork.errors import GroundworkError
 from groundwork.infra.addons import known_addons
 from groundwork.infra.settings import BOOTSTRAP_PATH, parse_settings
 from groundwork.infra.stack_config import PROJECT_FILE, load_stack_values, stack_file
+from groundwork.paths import INFRA_DIR
 from groundwork.provision.record import read_record
 from groundwork.readiness.context import Context
 from groundwork.readiness.model import Check, Evidence, ItemSpec, judged
@@ -23,7 +24,6 @@ SPEC = ItemSpec(
     "Is every environment created from code (kind and EKS stacks that build), in under 30 minutes?",
 )
 LIMIT_SECONDS = 30 * 60
-INFRA = "infra"
 
 
 def assess(context: Context) -> list[Check]:
@@ -31,8 +31,8 @@ def assess(context: Context) -> list[Check]:
 
 
 def _stacks_exist(context: Context) -> Check:
-    infra = context.root / INFRA
-    files = [f"{INFRA}/{PROJECT_FILE}", *(f"{INFRA}/{stack_file(infra, s).name}" for s in STACKS)]
+    infra = context.root / INFRA_DIR
+    files = [f"{INFRA_DIR}/{PROJECT_FILE}", *(f"{INFRA_DIR}/{stack_file(infra, s).name}" for s in STACKS)]
     problems = [f"{file} is missing" for file in files if not (context.root / file).is_file()]
     if not problems:
         try:
@@ -65,7 +65,7 @@ def _stacks_build(context: Context) -> Check:
         problems,
         ", ".join(f"{stack}: {build.resources} resources" for stack, build in builds.items()),
         Evidence(
-            files=(f"{INFRA}/__main__.py",),
+            files=(f"{INFRA_DIR}/__main__.py",),
             counts=counts,
             notes=("groundwork.infra.program.build run under pulumi.runtime.set_mocks, one process per stack",),
         ),
