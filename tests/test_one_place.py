@@ -1,7 +1,8 @@
-"""One place for folder names: a rule claimed in a docstring, enforced here.
+"""One place for folder names, and no import cycle: rules claimed in docstrings, enforced here.
 
 `groundwork/paths.py` holds every folder and file name of a groundwork checkout; a second spelling of one
-of them as a string anywhere else under platform/groundwork fails.
+of them as a string anywhere else under platform/groundwork fails. The module graph of platform/groundwork
+(and the graph of its subpackages) has no cycle.
 """
 
 from __future__ import annotations
@@ -73,3 +74,73 @@ def test_the_environments_are_listed_once() -> None:
         and [getattr(e, "value", None) for e in node.elts] == list(paths.ENVIRONMENTS)
     ]
     assert not found, f"use groundwork.paths.ENVIRONMENTS: {found}"
+
+
+def _module_graph() -> dict[str, set[str]]:
+    modules = {}
+    for file in PACKAGE.rglob("*.py"):
+        parts = file.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = file
+    graph: dict[str, set[str]] = {}
+    for name, file in modules.items():
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                candidates = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                candidates = [alias.name for alias in node.names]
+            else:
+                continue
+            imported |= {c for c in candidates if c in modules and c != name}
+        graph[name] = imported
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one node (Tarjan), each a cycle of imports."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_itself_back() -> None:
+    assert _cycles(_module_graph()) == []
+
+
+def test_no_subpackage_imports_itself_back() -> None:
+    """groundwork.catalog may use groundwork.check or the other way round, never both."""
+    packages: dict[str, set[str]] = {}
+    for module, imported in _module_graph().items():
+        source = ".".join(module.split(".")[:2])
+        packages.setdefault(source, set())
+        packages[source] |= {".".join(t.split(".")[:2]) for t in imported} - {source}
+    assert _cycles(packages) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

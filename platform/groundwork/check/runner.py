@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from groundwork.catalog.gate import catalog_findings
+from groundwork.check.catalog_rule import catalog_findings
 from groundwork.check.discover import discover, locate
 from groundwork.check.errors import ToolMissing
 from groundwork.check.model import Document, Finding, Report, Target

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from catalog_support import REPO_ROOT
 
-from groundwork.catalog.gate import DRIFT_RULE, MALFORMED_RULE, catalog_findings
+from groundwork.check.catalog_rule import DRIFT_RULE, MALFORMED_RULE, catalog_findings
 from groundwork.check.discover import discover
 from groundwork.check.model import Document, Finding, Stage
 from groundwork.check.render import find_kubectl, render_stream
