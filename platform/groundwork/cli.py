@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from groundwork import __version__
-from groundwork.commands import check, doctor, dora, new, pr_comment, promote, readiness, up
+from groundwork.commands import check, conform, doctor, dora, new, pr_comment, promote, readiness, up
 from groundwork.errors import GroundworkError
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.command("check")(check.check)
 doctor.register(app)
 up.register(app)
 readiness.register(app)
+conform.register(app)
 app.command("promote")(promote.promote)
 app.command("dora")(dora.dora)
 app.command("pr-comment")(pr_comment.pr_comment)

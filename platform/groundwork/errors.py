@@ -26,3 +26,9 @@ class DestinationExists(GroundworkError):
 
 class TemplateNotFound(GroundworkError):
     """The Copier template (this repository) could not be located."""
+
+
+class BadInput(GroundworkError):
+    """The command line cannot run as given (conflicting or unknown options): exit 2, like a usage error."""
+
+    exit_code = 2

@@ -2,7 +2,9 @@
 
 - GET /v1/hello: a trivial answer (the benchmark's target);
 - GET /v1/chain: calls /v1/chain on every declared downstream through the resilient client and nests their
-  answers, so one request through a fleet makes one trace across every service it touches.
+  answers, so one request through a fleet makes one trace across every service it touches;
+- POST /v1/chain: the same with POST, a non-idempotent call (never retried).
+Both are the platform contract's conformance hooks: `groundwork conform` drives outbound calls through them.
 """
 
 import asyncio
@@ -23,28 +25,36 @@ def api_router(service: str, downstreams: Mapping[str, DownstreamClient]) -> API
 
     @router.get("/chain")
     async def chain() -> JSONResponse:
-        names = list(downstreams)
-        results = await asyncio.gather(*(_chain_call(downstreams[name]) for name in names))
-        answers = dict(zip(names, results, strict=True))
-        failed = {name: answer for name, answer in answers.items() if isinstance(answer, DownstreamError)}
-        if failed:
-            return JSONResponse(
-                {
-                    "service": service,
-                    "error": "downstream call failed",
-                    "failed": {name: error.reason for name, error in failed.items()},
-                },
-                status_code=502,
-            )
-        return JSONResponse({"service": service, "downstreams": answers})
+        return await _chain(service, downstreams, "GET")
+
+    @router.post("/chain")
+    async def chain_post() -> JSONResponse:
+        return await _chain(service, downstreams, "POST")
 
     return router
 
 
-async def _chain_call(client: DownstreamClient) -> object:
+async def _chain(service: str, downstreams: Mapping[str, DownstreamClient], method: str) -> JSONResponse:
+    names = list(downstreams)
+    results = await asyncio.gather(*(_chain_call(downstreams[name], method) for name in names))
+    answers = dict(zip(names, results, strict=True))
+    failed = {name: answer for name, answer in answers.items() if isinstance(answer, DownstreamError)}
+    if failed:
+        return JSONResponse(
+            {
+                "service": service,
+                "error": "downstream call failed",
+                "failed": {name: error.reason for name, error in failed.items()},
+            },
+            status_code=502,
+        )
+    return JSONResponse({"service": service, "downstreams": answers})
+
+
+async def _chain_call(client: DownstreamClient, method: str) -> object:
     """The downstream's /v1/chain answer, or the DownstreamError saying why there is none."""
     try:
-        response = await client.get("/v1/chain")
+        response = await client.request(method, "/v1/chain")
     except DownstreamError as error:
         return error
     if response.status_code != 200:
