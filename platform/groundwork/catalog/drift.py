@@ -25,6 +25,7 @@ from typing import Any
 from groundwork.catalog.entities import PUBLIC_HOST
 from groundwork.catalog.graph import CallGraph
 from groundwork.catalog.load import Catalog
+from groundwork.parsed import as_list, as_mapping
 
 KIND = "AuthorizationPolicy"
 API_GROUP = "security.istio.io/"
@@ -101,20 +102,20 @@ def is_policy(document: Mapping[str, Any]) -> bool:
 
 def admission(document: Mapping[str, Any], identity: MeshIdentity) -> Admission:
     """The callers an ALLOW policy admits; `sets_rules` False for a patch that leaves the rules alone."""
-    spec = _mapping(document.get("spec"))
+    spec = as_mapping(document.get("spec"))
     if "rules" not in spec:
         return Admission(sets_rules=False)
     callers: set[str] = set()
     open_rules: list[str] = []
-    for index, rule in enumerate(_list(spec.get("rules"))):
-        rule = _mapping(rule)
-        sources = _list(rule.get("from"))
+    for index, rule in enumerate(as_list(spec.get("rules"))):
+        rule = as_mapping(rule)
+        sources = as_list(rule.get("from"))
         if not sources:
             if not _metrics_only(rule):
                 open_rules.append(f"rules[{index}] has no 'from': it admits every caller")
             continue
         for source_index, entry in enumerate(sources):
-            source = _mapping(_mapping(entry).get("source"))
+            source = as_mapping(as_mapping(entry).get("source"))
             named, anonymous = _callers(source, identity)
             callers |= named
             if anonymous:
@@ -208,13 +209,13 @@ def _callers(source: Mapping[str, Any], identity: MeshIdentity) -> tuple[set[str
     """(named callers, description of what else the source admits or '')."""
     named: set[str] = set()
     others: list[str] = []
-    for principal in _list(source.get("principals")):
+    for principal in as_list(source.get("principals")):
         caller = _principal(str(principal), identity)
         if caller is None:
             others.append(f"principal {principal}")
         else:
             named.add(caller)
-    for namespace in _list(source.get("namespaces")):
+    for namespace in as_list(source.get("namespaces")):
         namespace = str(namespace)
         if namespace == identity.ingress_namespace:
             named.add(INGRESS)
@@ -242,30 +243,22 @@ def _principal(principal: str, identity: MeshIdentity) -> str | None:
 
 
 def _metrics_only(rule: Mapping[str, Any]) -> bool:
-    operations = [_mapping(_mapping(entry).get("operation")) for entry in _list(rule.get("to"))]
+    operations = [as_mapping(as_mapping(entry).get("operation")) for entry in as_list(rule.get("to"))]
     if not operations:
         return False
     for operation in operations:
-        paths = {str(path) for path in _list(operation.get("paths"))}
-        methods = {str(method).upper() for method in _list(operation.get("methods"))}
+        paths = {str(path) for path in as_list(operation.get("paths"))}
+        methods = {str(method).upper() for method in as_list(operation.get("methods"))}
         if not paths or not paths <= _METRICS_PATHS or not methods or not methods <= {"GET"}:
             return False
     return True
 
 
 def _applies(policy: PolicySource) -> bool:
-    spec = _mapping(policy.document.get("spec"))
-    labels = _mapping(_mapping(spec.get("selector")).get("matchLabels"))
+    spec = as_mapping(policy.document.get("spec"))
+    labels = as_mapping(as_mapping(spec.get("selector")).get("matchLabels"))
     return bool(labels.get(NAME_LABEL, policy.service) == policy.service)
 
 
 def _action(document: Mapping[str, Any]) -> str:
-    return str(_mapping(document.get("spec")).get("action") or "ALLOW").upper()
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
+    return str(as_mapping(document.get("spec")).get("action") or "ALLOW").upper()

@@ -13,6 +13,7 @@ from typing import Any
 from groundwork.catalog.errors import CatalogError
 from groundwork.catalog.load import shown_path
 from groundwork.catalog.yamlines import Document, load_documents
+from groundwork.parsed import as_list, as_mapping
 from groundwork.paths import ANSWERS_FILE, APPS_DIR, BASE_DIR, CATALOG_FILE, GITOPS_DIR, KUSTOMIZATION, OVERLAYS_DIR
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -107,7 +108,7 @@ class Entry:
     def resources(self, *parts: str) -> list[str]:
         """The `resources` a kustomization lists (empty when it has none)."""
         found = self.kustomization(*parts)
-        return [str(r) for r in _list(found.body.get("resources"))] if found else []
+        return [str(r) for r in as_list(found.body.get("resources"))] if found else []
 
     def labels(self, *parts: str) -> dict[str, tuple[str, str]]:
         """label -> (value, where) of a kustomization's `labels[].pairs` and `commonLabels`."""
@@ -115,10 +116,10 @@ class Entry:
         if found is None:
             return {}
         labels: dict[str, tuple[str, str]] = {}
-        for index, group in enumerate(_list(found.body.get("labels"))):
-            for key, value in _mapping(_mapping(group).get("pairs")).items():
+        for index, group in enumerate(as_list(found.body.get("labels"))):
+            for key, value in as_mapping(as_mapping(group).get("pairs")).items():
                 labels[str(key)] = (str(value), found.where("labels", index, "pairs", str(key)))
-        for key, value in _mapping(found.body.get("commonLabels")).items():
+        for key, value in as_mapping(found.body.get("commonLabels")).items():
             labels[str(key)] = (str(value), found.where("commonLabels", str(key)))
         return labels
 
@@ -129,8 +130,8 @@ class Entry:
         for parts in folders:
             for found in self.of_kind("Deployment", *parts):
                 for container_path, container in _containers(found.body, self.name):
-                    for index, variable in enumerate(_list(container.get("env"))):
-                        variable = _mapping(variable)
+                    for index, variable in enumerate(as_list(container.get("env"))):
+                        variable = as_mapping(variable)
                         name = variable.get("name")
                         if not isinstance(name, str):
                             continue
@@ -145,7 +146,7 @@ class Entry:
         for found in self.of_kind("Deployment", BASE_DIR):
             for container_path, container in _containers(found.body, self.name):
                 for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-                    path = _mapping(_mapping(container.get(probe)).get("httpGet")).get("path")
+                    path = as_mapping(as_mapping(container.get(probe)).get("httpGet")).get("path")
                     if isinstance(path, str):
                         probes[probe] = (path, found.where(*container_path, probe))
         return probes
@@ -169,15 +170,9 @@ def load_entries(root: Path) -> list[Entry]:
 
 def _containers(body: Mapping[str, Any], service: str) -> Iterator[tuple[tuple[str | int, ...], Mapping[str, Any]]]:
     """The service's container (named after it, else the first) with its path in the document."""
-    containers = _list(_mapping(_mapping(_mapping(body.get("spec")).get("template")).get("spec")).get("containers"))
-    named = [i for i, c in enumerate(containers) if _mapping(c).get("name") == service]
+    containers = as_list(
+        as_mapping(as_mapping(as_mapping(body.get("spec")).get("template")).get("spec")).get("containers")
+    )
+    named = [i for i, c in enumerate(containers) if as_mapping(c).get("name") == service]
     for index in named or ([0] if containers else []):
-        yield ("spec", "template", "spec", "containers", index), _mapping(containers[index])
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
+        yield ("spec", "template", "spec", "containers", index), as_mapping(containers[index])

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from groundwork.parsed import as_list, as_mapping
 from groundwork.paths import APPS_DIR, ENVIRONMENTS, GITOPS_DIR, OVERLAYS_DIR
 
 PR_ACTION = "peter-evans/create-pull-request@"
@@ -66,13 +67,13 @@ def find_gitops_pr(repository: Path, service: str, gitops_repo: str) -> GitopsPr
 
 
 def _candidates(workflow: Path, document: Mapping[Any, Any], service: str, gitops_repo: str) -> list[GitopsPr]:
-    jobs = {str(k): v for k, v in _mapping(document.get("jobs")).items() if isinstance(v, Mapping)}
+    jobs = {str(k): v for k, v in as_mapping(document.get("jobs")).items() if isinstance(v, Mapping)}
     # YAML 1.1 reads the key `on` as True.
     triggers = document.get("on", document.get(True))
-    image = str(_mapping(document.get("env")).get("IMAGE") or "")
+    image = str(as_mapping(document.get("env")).get("IMAGE") or "")
     results: list[GitopsPr] = []
     for name, job in jobs.items():
-        steps = [_mapping(step) for step in _list(job.get("steps"))]
+        steps = [as_mapping(step) for step in as_list(job.get("steps"))]
         if not any(_opens_pr(step) for step in steps):
             continue
         result = GitopsPr(workflow, name, image)
@@ -80,7 +81,7 @@ def _candidates(workflow: Path, document: Mapping[Any, Any], service: str, gitop
             result.problems.append(f"workflow {workflow.name} does not run on pushes to main")
         if not any(
             str(step.get("uses", "")).startswith(CHECKOUT_ACTION)
-            and str(_mapping(step.get("with")).get("repository", "")) == gitops_repo
+            and str(as_mapping(step.get("with")).get("repository", "")) == gitops_repo
             for step in steps
         ):
             result.problems.append(f"job {name} does not check out the GitOps repository {gitops_repo}")
@@ -102,10 +103,10 @@ def _opens_pr(step: Mapping[str, Any]) -> bool:
 
 
 def _pushes_image(job: Mapping[str, Any]) -> bool:
-    for step in _list(job.get("steps")):
-        step = _mapping(step)
+    for step in as_list(job.get("steps")):
+        step = as_mapping(step)
         uses = str(step.get("uses", ""))
-        if uses.startswith(PUSH_ACTION) and str(_mapping(step.get("with")).get("push", "")).lower() == "true":
+        if uses.startswith(PUSH_ACTION) and str(as_mapping(step.get("with")).get("push", "")).lower() == "true":
             return True
         if "docker push" in str(step.get("run", "")):
             return True
@@ -125,12 +126,12 @@ def _runs_on_main_push(triggers: object) -> bool:
     if not isinstance(push, Mapping):
         return False
     branches = push.get("branches")
-    return branches is None or any(branch in MAIN_BRANCHES for branch in _list(branches))
+    return branches is None or any(branch in MAIN_BRANCHES for branch in as_list(branches))
 
 
 def _needs(job: Mapping[str, Any]) -> list[str]:
     needs = job.get("needs")
-    return [needs] if isinstance(needs, str) else [str(n) for n in _list(needs)]
+    return [needs] if isinstance(needs, str) else [str(n) for n in as_list(needs)]
 
 
 def _needs_closure(name: str, jobs: Mapping[str, Mapping[str, Any]]) -> set[str]:
@@ -150,11 +151,3 @@ def _text(value: object) -> str:
     if isinstance(value, list):
         return " ".join(_text(v) for v in value)
     return str(value)
-
-
-def _mapping(value: object) -> Mapping[Any, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list) else []

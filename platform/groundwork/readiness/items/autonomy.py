@@ -6,10 +6,9 @@ unless its Group is marked platform-supported."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import Any
 
 from groundwork.catalog.entities import PLATFORM_SUPPORTED
+from groundwork.parsed import as_list, as_mapping
 from groundwork.paths import BASE_DIR, KUSTOMIZATION, OVERLAYS_DIR
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
@@ -166,10 +165,10 @@ def _identity(entry: Entry) -> Check:
     if namespace != entry.name:
         problems.append(f"{entry.name}: {entry.rel(BASE_DIR, KUSTOMIZATION)} must put it in namespace {entry.name}")
     ports = [
-        _mapping(port).get("port")
+        as_mapping(port).get("port")
         for found in entry.of_kind("Service", BASE_DIR)
-        if _mapping(found.body.get("metadata")).get("name") == entry.name
-        for port in _list(_mapping(found.body.get("spec")).get("ports"))
+        if as_mapping(found.body.get("metadata")).get("name") == entry.name
+        for port in as_list(as_mapping(found.body.get("spec")).get("ports"))
     ]
     if 80 not in ports:
         problems.append(f"{entry.name}: no Service {entry.name} on port 80 in {entry.rel(BASE_DIR)}/")
@@ -220,11 +219,3 @@ def _team_load(context: Context) -> list[Check]:
                 )
             )
     return checks
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list) else []

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from groundwork.parsed import as_list, as_mapping
 from groundwork.paths import APPS_DIR, BOOTSTRAP_DIR, GITOPS_DIR, KUSTOMIZATION, OVERLAYS_DIR
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
@@ -45,7 +46,7 @@ def _ci_gitops_pr(context: Context, entry: Entry) -> Check:
     if overlay is None:
         problems.append(f"{entry.name}: {entry.rel(OVERLAYS_DIR, DEV, KUSTOMIZATION)} is missing")
     elif result.ok and result.image:
-        names = [str(_mapping(image).get("name")) for image in _list(overlay.body.get("images"))]
+        names = [str(as_mapping(image).get("name")) for image in as_list(overlay.body.get("images"))]
         if result.image not in names:
             problems.append(
                 f"{entry.name}: {overlay.file} has no images entry named {result.image}, the image {workflow} "
@@ -110,17 +111,19 @@ def _dev_auto_sync(context: Context) -> Check:
     for file, appset in appsets:
         shown = context.shown(file)
         files.append(shown)
-        sync = _mapping(_mapping(_mapping(_mapping(appset.get("spec")).get("template")).get("spec")).get("syncPolicy"))
+        sync = as_mapping(
+            as_mapping(as_mapping(as_mapping(appset.get("spec")).get("template")).get("spec")).get("syncPolicy")
+        )
         automated = sync.get("automated", False)
         if not isinstance(automated, Mapping) or automated.get("enabled") is False:
             problems.append(f"{shown}: the Applications it generates do not sync automatically (syncPolicy.automated)")
         if not _selects_dev(appset):
             problems.append(f"{shown}: its clusters generator does not select environment {DEV}")
     projects = [(file, doc) for file, doc in documents if doc.get("kind") == "AppProject"]
-    dev_projects = [(f, d) for f, d in projects if _mapping(d.get("metadata")).get("name") == DEV]
+    dev_projects = [(f, d) for f, d in projects if as_mapping(d.get("metadata")).get("name") == DEV]
     for file, project in dev_projects:
         files.append(context.shown(file))
-        windows = _list(_mapping(project.get("spec")).get("syncWindows"))
+        windows = as_list(as_mapping(project.get("spec")).get("syncWindows"))
         if windows:
             problems.append(f"{context.shown(file)}: the {DEV} project has sync windows, so automated syncs can wait")
     if not dev_projects:
@@ -146,13 +149,13 @@ def _bootstrap_documents(folder: Path) -> Iterator[tuple[Path, Mapping[str, Any]
 
 
 def _apps_generator(appset: Mapping[str, Any]) -> bool:
-    return any(APPS_PATTERN in str(_mapping(d).get("path", "")) for d in _find(appset.get("spec"), "directories"))
+    return any(APPS_PATTERN in str(as_mapping(d).get("path", "")) for d in _find(appset.get("spec"), "directories"))
 
 
 def _selects_dev(appset: Mapping[str, Any]) -> bool:
-    expressions = [_mapping(e) for found in _find(appset.get("spec"), "matchExpressions") for e in _list(found)]
+    expressions = [as_mapping(e) for found in _find(appset.get("spec"), "matchExpressions") for e in as_list(found)]
     relevant = [e for e in expressions if e.get("key") == "environment"]
-    return not relevant or any(e.get("operator") == "In" and DEV in _list(e.get("values")) for e in relevant)
+    return not relevant or any(e.get("operator") == "In" and DEV in as_list(e.get("values")) for e in relevant)
 
 
 def _find(value: object, key: str) -> Iterator[Any]:
@@ -165,11 +168,3 @@ def _find(value: object, key: str) -> Iterator[Any]:
     elif isinstance(value, list):
         for item in value:
             yield from _find(item, key)
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list) else []

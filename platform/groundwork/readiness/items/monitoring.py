@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from groundwork.parsed import as_list, as_mapping
 from groundwork.paths import ADDONS_DIR, BASE_DIR, GITOPS_DIR, KUSTOMIZATION
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
@@ -67,17 +68,17 @@ def _service_monitor(entry: Entry) -> Check:
     ports = {
         str(port.get("name"))
         for found in entry.of_kind("Service", BASE_DIR)
-        for port in _list(_mapping(found.body.get("spec")).get("ports"))
+        for port in as_list(as_mapping(found.body.get("spec")).get("ports"))
         if isinstance(port, Mapping)
     }
     candidates = entry.of_kind("ServiceMonitor", BASE_DIR)
     problems: list[str] = []
     good: list[str] = []
     for found in candidates:
-        spec = _mapping(found.body.get("spec"))
+        spec = as_mapping(found.body.get("spec"))
         name = found.file.rsplit("/", 1)[-1]
-        selector = _mapping(_mapping(spec.get("selector")).get("matchLabels"))
-        endpoints = [_mapping(e) for e in _list(spec.get("endpoints"))]
+        selector = as_mapping(as_mapping(spec.get("selector")).get("matchLabels"))
+        endpoints = [as_mapping(e) for e in as_list(spec.get("endpoints"))]
         if name not in resources:
             problems.append(f"{entry.name}: {found.file} is not listed in {entry.rel(BASE_DIR, KUSTOMIZATION)}")
         elif selector.get(NAME_LABEL) != entry.name:
@@ -153,12 +154,12 @@ def _dashboard(context: Context, entry: Entry) -> Check:
     kustomization = entry.kustomization(BASE_DIR)
     files: list[tuple[str, str]] = []  # (file relative to base, where it is named)
     if kustomization is not None:
-        for index, generator in enumerate(_list(kustomization.body.get("configMapGenerator"))):
-            generator = _mapping(generator)
-            labels = _mapping(_mapping(generator.get("options")).get("labels"))
+        for index, generator in enumerate(as_list(kustomization.body.get("configMapGenerator"))):
+            generator = as_mapping(generator)
+            labels = as_mapping(as_mapping(generator.get("options")).get("labels"))
             if str(labels.get(DASHBOARD_LABEL)) != "1":
                 continue
-            for file_index, spec in enumerate(_list(generator.get("files"))):
+            for file_index, spec in enumerate(as_list(generator.get("files"))):
                 where = kustomization.where("configMapGenerator", index, "files", file_index)
                 files.append((str(spec).split("=", 1)[-1], where))
     if not files:
@@ -207,10 +208,10 @@ def _slo_alerts(entry: Entry) -> Check:
         if found.file.rsplit("/", 1)[-1] not in resources:
             continue
         files.append(found.file)
-        for group in _list(_mapping(found.body.get("spec")).get("groups")):
-            for rule in _list(_mapping(group).get("rules")):
-                rule = _mapping(rule)
-                name, labels = str(rule.get("alert") or ""), _mapping(rule.get("labels"))
+        for group in as_list(as_mapping(found.body.get("spec")).get("groups")):
+            for rule in as_list(as_mapping(group).get("rules")):
+                rule = as_mapping(rule)
+                name, labels = str(rule.get("alert") or ""), as_mapping(rule.get("labels"))
                 if not name or not labels.get("severity") or entry.name not in str(rule.get("expr", "")):
                     continue
                 for slo in alerts:
@@ -244,8 +245,8 @@ def _fleet_dashboard(context: Context) -> Check:
         body = None
     names = [
         str(spec).split("=", 1)[-1]
-        for generator in _list(_mapping(body).get("configMapGenerator"))
-        for spec in _list(_mapping(generator).get("files"))
+        for generator in as_list(as_mapping(body).get("configMapGenerator"))
+        for spec in as_list(as_mapping(generator).get("files"))
     ]
     for name in names:
         try:
@@ -267,14 +268,6 @@ def _fleet_dashboard(context: Context) -> Check:
 
 
 def _panel_count(dashboard: Any) -> int:
-    panels = _list(_mapping(dashboard).get("panels"))
-    nested = sum(len(_list(_mapping(panel).get("panels"))) for panel in panels)
-    return sum(1 for panel in panels if _mapping(panel).get("type") != "row") + nested
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
+    panels = as_list(as_mapping(dashboard).get("panels"))
+    nested = sum(len(as_list(as_mapping(panel).get("panels"))) for panel in panels)
+    return sum(1 for panel in panels if as_mapping(panel).get("type") != "row") + nested
