@@ -32,3 +32,21 @@ class BadInput(GroundworkError):
     """The command line cannot run as given (conflicting or unknown options): exit 2, like a usage error."""
 
     exit_code = 2
+
+
+class ToolMissing(GroundworkError):
+    """An external judge or tool (kubectl, promtool, node, uvx) is not installed: nothing was decided (exit 2)."""
+
+    exit_code = 2
+
+
+class ToolBroken(GroundworkError):
+    """An external judge ran but crashed, timed out or printed no verdict instead of judging (exit 2)."""
+
+    exit_code = 2
+
+
+def last_line(output: str | Exception, empty: str = "no output") -> str:
+    """The last non-blank line of a tool's output (or of an error's text), for a one-line message."""
+    lines = [line.strip() for line in str(output).splitlines() if line.strip()]
+    return lines[-1] if lines else empty

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import ToolBroken, ToolMissing, last_line
 
 CHECKOV_VERSION = "3.3.30"
 
@@ -23,10 +23,6 @@ CHECKOV_OFFLINE_ENV: Mapping[str, str] = {
     "BC_SKIP_MAPPING": "TRUE",
     "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
 }
-
-
-class ToolFailed(GroundworkError):
-    """An external judge could not run, or crashed instead of judging."""
 
 
 @dataclass(frozen=True)
@@ -80,28 +76,22 @@ def checkov_is_cached(uvx: str = "uvx") -> bool:
 
 
 def run_checkov(
-    directory: Path,
-    frameworks: Sequence[str],
-    config_file: Path | None = None,
-    external_checks_dirs: Sequence[Path] = (),
+    arguments: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    entry: Sequence[str] = ("checkov",),
     timeout_seconds: float = 600,
 ) -> CheckovReport:
-    """Run the pinned checkov on `directory` and return its verdict; raise ToolFailed if it could not judge.
-
-    `config_file` is a checkov configuration (e.g. the `skip-check` list with its justifications);
-    `external_checks_dirs` hold custom policies (Python checks need an `__init__.py` in their folder).
-    """
+    """The one way groundwork runs checkov: the pinned version, offline, `arguments` after `entry` (checkov's
+    console script, or e.g. `python checkov_run.py`), from `cwd`. Returns its verdict; raises ToolMissing
+    without uvx and ToolBroken when checkov crashed, timed out or printed no report instead of judging."""
     uvx = shutil.which("uvx")
     if uvx is None:
-        raise ToolFailed("uvx is not installed, so checkov cannot run", "install uv (https://docs.astral.sh/uv/)")
-    arguments = ["--directory", str(directory), "--output", "json", "--framework", *frameworks]
-    if config_file is not None:
-        arguments += ["--config-file", str(config_file)]
-    for checks_dir in external_checks_dirs:
-        arguments += ["--external-checks-dir", str(checks_dir)]
+        raise ToolMissing("uvx is not installed, so checkov cannot run", "install uv (https://docs.astral.sh/uv/)")
     try:
         result = subprocess.run(
-            checkov_command(arguments, uvx),
+            checkov_command(arguments, uvx, entry=entry),
+            cwd=cwd,
             capture_output=True,
             text=True,
             check=False,
@@ -109,14 +99,31 @@ def run_checkov(
             timeout=timeout_seconds,
         )
     except subprocess.TimeoutExpired:
-        raise ToolFailed(
-            f"checkov {CHECKOV_VERSION} did not finish within {timeout_seconds:.0f} s on {directory}",
+        raise ToolBroken(
+            f"checkov {CHECKOV_VERSION} did not finish within {timeout_seconds:.0f} s",
             "run it by hand to see where it hangs",
         ) from None
     # checkov exits 1 when a check failed; anything else non-zero (or no JSON) means it did not judge.
     if result.returncode not in (0, 1):
-        raise ToolFailed(f"checkov {CHECKOV_VERSION} exited {result.returncode}: {_last_line(result.stderr)}")
+        raise ToolBroken(f"checkov {CHECKOV_VERSION} exited {result.returncode}: {last_line(result.stderr)}")
     return parse_checkov_json(result.stdout)
+
+
+def scan_directory(
+    directory: Path,
+    frameworks: Sequence[str],
+    config_file: Path | None = None,
+    external_checks_dirs: Sequence[Path] = (),
+) -> CheckovReport:
+    """checkov over every file of `directory` for `frameworks` (e.g. a generated service's Dockerfile and
+    workflows). `config_file` is a checkov configuration (e.g. the `skip-check` list with its justifications);
+    `external_checks_dirs` hold custom policies (Python checks need an `__init__.py` in their folder)."""
+    arguments = ["--directory", str(directory), "--output", "json", "--framework", *frameworks]
+    if config_file is not None:
+        arguments += ["--config-file", str(config_file)]
+    for checks_dir in external_checks_dirs:
+        arguments += ["--external-checks-dir", str(checks_dir)]
+    return run_checkov(arguments)
 
 
 def parse_checkov_json(output: str) -> CheckovReport:
@@ -125,7 +132,7 @@ def parse_checkov_json(output: str) -> CheckovReport:
     try:
         document = json.loads(output)
     except json.JSONDecodeError:
-        raise ToolFailed(f"checkov printed no JSON report: {_last_line(output)}") from None
+        raise ToolBroken(f"checkov printed no JSON report: {last_line(output)}") from None
     reports = document if isinstance(document, list) else [document]
     passed: list[CheckResult] = []
     failed: list[CheckResult] = []
@@ -152,8 +159,3 @@ def _check(item: Mapping[str, object]) -> CheckResult:
         resource=str(item.get("resource", "")),
         lines=(first, last),
     )
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"

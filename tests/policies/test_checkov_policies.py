@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from groundwork.tools import CHECKOV_OFFLINE_ENV, CheckovReport, checkov_command, run_checkov
+from groundwork.tools import CHECKOV_OFFLINE_ENV, CheckovReport, checkov_command, scan_directory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV_DIR = REPO_ROOT / "policies" / "checkov"
@@ -80,7 +80,7 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> CheckovReport:
     root = tmp_path_factory.mktemp("checkov-scan")
     shutil.copytree(FIXTURES_DIR, root / "fixtures")
     shutil.copytree(EXAMPLES_DIR, root / "examples")
-    return run_checkov(root, ["kubernetes"], config_file=CONFIG, external_checks_dirs=[CHECKS_DIR])
+    return scan_directory(root, ["kubernetes"], config_file=CONFIG, external_checks_dirs=[CHECKS_DIR])
 
 
 def results_by_file(report: CheckovReport) -> dict[str, dict[str, list[str]]]:

@@ -11,14 +11,14 @@ import pytest
 import yaml
 from shipping_support import CHECKOV_CONFIG, OTHER_REGISTRY, REPO_ROOT, TWO_DOWNSTREAMS, render
 
+from groundwork.errors import ToolBroken
 from groundwork.tools import (
     CHECKOV_VERSION,
     CheckovReport,
     CheckResult,
-    ToolFailed,
     checkov_command,
     parse_checkov_json,
-    run_checkov,
+    scan_directory,
 )
 
 FRAMEWORKS = ["dockerfile", "github_actions"]
@@ -35,7 +35,7 @@ def ids_on(results: tuple[CheckResult, ...], file: str) -> set[str]:
 
 
 def test_dockerfile_and_workflow_pass_checkov(project: Path) -> None:
-    report = run_checkov(project, FRAMEWORKS, config_file=CHECKOV_CONFIG)
+    report = scan_directory(project, FRAMEWORKS, config_file=CHECKOV_CONFIG)
     assert report.ok, "checkov failures:\n" + "\n".join(str(check) for check in report.failed)
     # checkov silently ignores a workflow its bundled schema rejects: make sure both files were judged.
     workflow_checks = ids_on(report.passed, "/.github/workflows/ci.yml")
@@ -49,7 +49,7 @@ def test_checkov_fails_a_dockerfile_that_runs_as_root(tmp_path: Path) -> None:
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
     assert "USER 10001:10001" in dockerfile
     (project / "Dockerfile").write_text(dockerfile.replace("USER 10001:10001", "USER root"), encoding="utf-8")
-    report: CheckovReport = run_checkov(project, ["dockerfile"], config_file=CHECKOV_CONFIG)
+    report: CheckovReport = scan_directory(project, ["dockerfile"], config_file=CHECKOV_CONFIG)
     assert "CKV_DOCKER_8" in {check.check_id for check in report.failed}
 
 
@@ -72,7 +72,7 @@ def test_every_skipped_check_is_justified_in_one_place() -> None:
 def test_skips_are_needed_and_nowhere_else(project: Path) -> None:
     """A skip that no longer fails is stale; an inline `checkov:skip` would hide a skip from the one list."""
     skipped = set(yaml.safe_load(CHECKOV_CONFIG.read_text(encoding="utf-8")).get("skip-check", []))
-    unskipped = run_checkov(project, FRAMEWORKS)
+    unskipped = scan_directory(project, FRAMEWORKS)
     assert {check.check_id for check in unskipped.failed} == skipped
     template_files = [p for p in (REPO_ROOT / "templates" / "service").rglob("*") if p.is_file()]
     inline = [p for p in template_files if re.search(r"checkov:skip", p.read_text(encoding="utf-8", errors="ignore"))]
@@ -80,9 +80,9 @@ def test_skips_are_needed_and_nowhere_else(project: Path) -> None:
 
 
 def test_runner_reads_an_empty_scan_and_refuses_garbage(tmp_path: Path) -> None:
-    report = run_checkov(tmp_path, FRAMEWORKS)  # nothing to scan: checkov prints a bare summary object
+    report = scan_directory(tmp_path, FRAMEWORKS)  # nothing to scan: checkov prints a bare summary object
     assert (report.passed, report.failed, report.skipped) == ((), (), ())
-    with pytest.raises(ToolFailed, match="no JSON report"):
+    with pytest.raises(ToolBroken, match="no JSON report"):
         parse_checkov_json("Traceback (most recent call last):\n  boom")
 
 

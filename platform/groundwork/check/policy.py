@@ -26,9 +26,8 @@ import yaml
 from groundwork import tools
 from groundwork.check.cache import cache_root
 from groundwork.check.discover import kustomization_file
-from groundwork.check.errors import ToolBroken, ToolMissing
 from groundwork.check.model import Document, Finding, Stage
-from groundwork.errors import GroundworkError
+from groundwork.errors import GroundworkError, ToolBroken
 from groundwork.paths import POLICIES_DIR, find_template_root
 from groundwork.policy.native import run_native_checks
 
@@ -106,20 +105,6 @@ def _custom_check_files(policies: Policies) -> list[Path]:
     )
 
 
-def _in_checkov_env(command: list[str], policies: Policies, timeout: float) -> subprocess.CompletedProcess[str]:
-    """Run a command of checkov's tool environment from the folder the policies' relative paths start at,
-    offline; raises subprocess.TimeoutExpired after `timeout` seconds."""
-    return subprocess.run(
-        command,
-        cwd=policies.base,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **tools.CHECKOV_OFFLINE_ENV},
-        timeout=timeout,
-    )
-
-
 def _probe(policies: Policies) -> dict[str, object] | None:
     uvx = shutil.which("uvx")
     if uvx is None:
@@ -134,7 +119,15 @@ def _probe(policies: Policies) -> dict[str, object] | None:
         str(policies.config),
     ]
     try:
-        done = _in_checkov_env(command, policies, PROBE_TIMEOUT_SECONDS)
+        done = subprocess.run(
+            command,
+            cwd=policies.base,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **tools.CHECKOV_OFFLINE_ENV},
+            timeout=PROBE_TIMEOUT_SECONDS,
+        )
         answer = json.loads(done.stdout) if done.returncode == 0 else None
     except (subprocess.TimeoutExpired, ValueError):
         return None
@@ -159,24 +152,13 @@ def run_policies(
         documents = [d for d in documents if d.kind in kinds]
     if not documents:
         return []
-    uvx = shutil.which("uvx")
-    if uvx is None:
-        raise ToolMissing("uvx is not installed, so checkov cannot run", "install uv (https://docs.astral.sh/uv/)")
     with tempfile.TemporaryDirectory(prefix="groundwork-checkov-") as scratch:
         placed = _write(documents, Path(scratch))
         # --quiet: the JSON report lists failed checks only (the passed ones are tens of MB on a large tree).
         arguments = ["--config-file", str(policies.config), "--directory", scratch, "--output", "json", "--quiet"]
-        try:
-            command = tools.checkov_command(arguments, uvx, entry=("python", str(RUNNER)))
-            done = _in_checkov_env(command, policies, CHECKOV_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            raise ToolBroken(f"checkov did not finish in {CHECKOV_TIMEOUT_SECONDS} s") from None
-    if done.returncode not in (0, 1):
-        raise ToolBroken(f"checkov {tools.CHECKOV_VERSION} exited {done.returncode}: {_last_line(done.stderr)}")
-    try:
-        report = tools.parse_checkov_json(done.stdout)
-    except tools.ToolFailed as error:
-        raise ToolBroken(str(error)) from None
+        report = tools.run_checkov(
+            arguments, cwd=policies.base, entry=("python", str(RUNNER)), timeout_seconds=CHECKOV_TIMEOUT_SECONDS
+        )
     if report.parsing_errors:  # a file checkov could not read is a file it did not judge
         raise ToolBroken(
             f"checkov {tools.CHECKOV_VERSION} could not parse {report.parsing_errors} of the files the gate wrote"
@@ -211,11 +193,6 @@ def _write(documents: Sequence[Document], folder: Path) -> dict[str, _Placed]:
     for name, lines in chunks.items():
         (folder / name).write_text(_LIST_OPEN + ",\n\n".join(lines) + "\n\n]}\n", encoding="utf-8")
     return by_file
-
-
-def _last_line(text: str) -> str:
-    found = [line for line in text.strip().splitlines() if line.strip()]
-    return found[-1] if found else "no output"
 
 
 def run_native(documents: Sequence[Document]) -> list[Finding]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import GroundworkError, last_line
 from groundwork.infra.settings import NAMESPACE
 
 
@@ -31,7 +31,7 @@ class AutomationStack:
                 stack_name=env, work_dir=str(infra_dir), opts=auto.LocalWorkspaceOptions(env_vars=env_vars)
             )
         except auto.errors.CommandError as error:
-            raise GroundworkError(f"pulumi could not open stack '{env}': {_last_line(error)}") from None
+            raise GroundworkError(f"pulumi could not open stack '{env}': {_said(error)}") from None
 
     def set_config(self, key: str, value: str) -> None:
         """Write `groundwork:<key>` into infra/Pulumi.<env>.yaml."""
@@ -41,19 +41,18 @@ class AutomationStack:
         try:
             result = self._stack.up(on_output=on_output, policy_packs=self._policy_packs, color="never")
         except auto.errors.CommandError as error:
-            raise GroundworkError(f"pulumi up failed: {_last_line(error)}", "read the output above") from None
+            raise GroundworkError(f"pulumi up failed: {_said(error)}", "read the output above") from None
         return {name: output.value for name, output in result.outputs.items()}
 
     def destroy(self, on_output: Callable[[str], None]) -> None:
         try:
             self._stack.destroy(on_output=on_output, color="never")
         except auto.errors.CommandError as error:
-            raise GroundworkError(f"pulumi destroy failed: {_last_line(error)}", "read the output above") from None
+            raise GroundworkError(f"pulumi destroy failed: {_said(error)}", "read the output above") from None
 
     def outputs(self) -> Mapping[str, object]:
         return {name: output.value for name, output in self._stack.outputs().items()}
 
 
-def _last_line(error: Exception) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[-1] if lines else type(error).__name__
+def _said(error: Exception) -> str:
+    return last_line(error, type(error).__name__)

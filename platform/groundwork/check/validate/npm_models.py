@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from groundwork.check.cache import cache_root
-from groundwork.check.errors import ToolBroken, ToolMissing
+from groundwork.errors import ToolBroken, ToolMissing, last_line
 
 # API group -> the rule id its findings carry.
 GROUPS = {
@@ -69,7 +69,7 @@ def ensure_installed(cache: Path | None = None) -> Path:
         )
         if done.returncode != 0:
             raise ToolBroken(
-                f"'npm ci' for the Argo CD validator failed: {_last_line(done.stderr)}",
+                f"'npm ci' for the Argo CD validator failed: {last_line(done.stderr)}",
                 f"check access to the npm registry, or run 'npm ci' in {SOURCE_DIR} to see why",
             )
         (staging / INSTALLED_MARKER).write_text(digest)
@@ -108,10 +108,5 @@ def validate_batch(bodies: Sequence[dict[str, Any]], home: Path) -> list[list[st
     except json.JSONDecodeError:
         verdicts = None
     if not isinstance(verdicts, list) or len(verdicts) != len(bodies):
-        raise ToolBroken(f"the Argo CD validator (node) failed: {_last_line(done.stderr or done.stdout)}")
+        raise ToolBroken(f"the Argo CD validator (node) failed: {last_line(done.stderr or done.stdout)}")
     return [[str(e) for e in v.get("errors", [])] if v.get("known") else None for v in verdicts]
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
