@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from groundwork.policy.label_selectors import labels_subset
 from groundwork.policy.violation import Document, NativeCheck
-from groundwork.policy.workloads import POD_CONTROLLERS, in_namespace, mapping, workloads
+from groundwork.policy.workloads import mapping, uncovered
 
 CHECK_ID = "GW_NATIVE_2"
 NAME = "Every Deployment, StatefulSet and DaemonSet has an Istio ALLOW AuthorizationPolicy selecting its pods"
@@ -23,21 +23,15 @@ def _allows_workload(policy: Document, pod_labels: Mapping[str, str]) -> bool:
 
 
 def judge(documents: Sequence[Document]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    for workload in workloads(documents, POD_CONTROLLERS):
-        policies = in_namespace(documents, "AuthorizationPolicy", workload.namespace)
-        if any(_allows_workload(p, workload.pod_labels) for p in policies):
-            continue
-        where = f"namespace '{workload.namespace}'" if workload.namespace else "the same namespace"
-        problems.append(
-            (
-                workload.ref,
-                f"no Istio AuthorizationPolicy (action ALLOW) in {where} selects its pod labels "
-                f"{dict(workload.pod_labels)}: add one with spec.selector.matchLabels naming the workload and rules "
-                "listing who may call it",
-            )
+    return [
+        (
+            workload.ref,
+            f"no Istio AuthorizationPolicy (action ALLOW) in {where} selects its pod labels "
+            f"{dict(workload.pod_labels)}: add one with spec.selector.matchLabels naming the workload and rules "
+            "listing who may call it",
         )
-    return problems
+        for workload, where in uncovered(documents, "AuthorizationPolicy", _allows_workload)
+    ]
 
 
 CHECK = NativeCheck(CHECK_ID, "AuthorizationPolicyPerWorkload", NAME, judge)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from groundwork.policy.label_selectors import selector_matches
 from groundwork.policy.violation import Document, NativeCheck
-from groundwork.policy.workloads import POD_CONTROLLERS, in_namespace, mapping, workloads
+from groundwork.policy.workloads import mapping, uncovered
 
 CHECK_ID = "GW_NATIVE_4"
 NAME = "Every Deployment, StatefulSet and DaemonSet has its pods selected by an Ingress NetworkPolicy"
@@ -26,20 +26,14 @@ def _isolates_ingress(policy: Document, pod_labels: Mapping[str, str]) -> bool:
 
 
 def judge(documents: Sequence[Document]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    for workload in workloads(documents, POD_CONTROLLERS):
-        policies = in_namespace(documents, "NetworkPolicy", workload.namespace)
-        if any(_isolates_ingress(p, workload.pod_labels) for p in policies):
-            continue
-        where = f"namespace '{workload.namespace}'" if workload.namespace else "the same namespace"
-        problems.append(
-            (
-                workload.ref,
-                f"no NetworkPolicy with policyType Ingress in {where} selects its pod labels "
-                f"{dict(workload.pod_labels)}: add one (a namespace default-deny with podSelector: {{}} counts)",
-            )
+    return [
+        (
+            workload.ref,
+            f"no NetworkPolicy with policyType Ingress in {where} selects its pod labels "
+            f"{dict(workload.pod_labels)}: add one (a namespace default-deny with podSelector: {{}} counts)",
         )
-    return problems
+        for workload, where in uncovered(documents, "NetworkPolicy", _isolates_ingress)
+    ]
 
 
 CHECK = NativeCheck(CHECK_ID, "NetworkPolicyPerWorkload", NAME, judge)

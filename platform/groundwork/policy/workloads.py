@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,3 +86,13 @@ def minimum_replicas(workload: Workload, documents: Sequence[Document]) -> int:
 
 def in_namespace(documents: Sequence[Document], kind: str, namespace: str) -> Iterator[Document]:
     return (d for d in documents if kind_of(d) == kind and namespace_of(d) == namespace)
+
+
+def uncovered(
+    documents: Sequence[Document], kind: str, covers: Callable[[Document, Mapping[str, str]], bool]
+) -> Iterator[tuple[Workload, str]]:
+    """Each workload that no `kind` document of its own namespace `covers` (judged on its pod labels), with
+    where that document was missing ("namespace 'x'", or "the same namespace" for a namespace-less one)."""
+    for workload in workloads(documents, POD_CONTROLLERS):
+        if not any(covers(p, workload.pod_labels) for p in in_namespace(documents, kind, workload.namespace)):
+            yield workload, f"namespace '{workload.namespace}'" if workload.namespace else "the same namespace"
