@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from check_support import ENVS, TEMPLATE_APP, GateRun, findings_of
 
-from groundwork.check.runner import CheckOptions, run_check
-
 pytestmark = pytest.mark.slow
 
 
@@ -185,20 +183,3 @@ def test_text_report_ends_with_a_summary(fault_text: GateRun, fault_json: GateRu
     last = fault_text.out.strip().splitlines()[-1]
     assert last.startswith("FAILED: ")
     assert f"{fault_json.report['summary']['findings']} findings" in last
-
-
-def test_parts_give_the_same_verdict_as_one_run(fault_tree: Path, fault_json: GateRun) -> None:
-    """Large trees go to checkov and promtool in parts of whole apps; the findings must not depend on that."""
-    report = run_check(fault_tree, CheckOptions(shard_documents=60))
-    parts = [event for event, _ in report.timings if event.startswith("checkov part")]
-    assert len(parts) >= 2, parts
-    got = {
-        (f.app, f.env, f.file.relative_to(report.root).as_posix(), str(f.stage), f.rule, f.resource, f.message)
-        for f in report.findings
-    }
-    expected = {
-        (g["app"], g["env"], f["file"], f["stage"], f["rule"], f["resource"], f["message"])
-        for g in fault_json.report["targets"]
-        for f in g["findings"]
-    }
-    assert got == expected

@@ -38,15 +38,11 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass
 class Rendered:
-    """What rendering one target (or, merged, several) produced."""
+    """What rendering one target produced."""
 
     documents: list[Document] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     target: Target | None = None
-
-    def extend(self, other: Rendered) -> None:
-        self.documents += other.documents
-        self.findings += other.findings
 
 
 class _BatchFailed(Exception):
@@ -94,14 +90,6 @@ def render_stream(targets: Sequence[Target], kubectl: Path, root: Path, workers:
                         pending[pool.submit(_render_batch, [target], kubectl, folder, root, index)] = [target]
                     continue
                 yield from outputs.values()
-
-
-def render_all(targets: Sequence[Target], kubectl: Path, root: Path, workers: int = 2) -> Rendered:
-    """Render every target at once (see `render_stream`)."""
-    result = Rendered()
-    for rendered in render_stream(targets, kubectl, root, workers):
-        result.extend(rendered)
-    return result
 
 
 def _batches(targets: Sequence[Target]) -> list[list[Target]]:

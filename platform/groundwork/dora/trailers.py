@@ -41,7 +41,3 @@ def is_revert(message: str) -> bool:
     """`git revert` and GitHub's revert button both start the subject with `Revert "`."""
     subject = message.strip().splitlines()[0] if message.strip() else ""
     return subject.startswith('Revert "') or _REVERTED.search(message) is not None
-
-
-def reverted_commits(message: str) -> tuple[str, ...]:
-    return tuple(_REVERTED.findall(message))
