@@ -65,7 +65,7 @@ def test_refused_answers_name_the_option_and_write_nothing(
         ["new", "service", *argv, "--team", "team-a", "--domain", "commerce", "--dest", str(dest), "--no-lock"]
         + ["--gitops", str(gitops)]
     )
-    assert code == 1
+    assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("error: ")
@@ -77,7 +77,7 @@ def test_refused_answers_name_the_option_and_write_nothing(
 def test_existing_destination_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "keep.txt").write_text("mine")
     code = run(["new", "service", "orders", "--team", "t", "--domain", "d", "--dest", str(tmp_path), "--no-deploy"])
-    assert code == 1
+    assert code == 2
     assert "already exists and is not empty" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
@@ -103,7 +103,7 @@ def test_console_script_has_no_traceback_on_bad_input(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert "is not a DNS-1123 label" in result.stderr
@@ -133,7 +133,7 @@ def test_a_refused_deploy_answer_writes_neither_project(tmp_path: Path, capsys: 
         ["new", "service", "ledger", "--team", "t", "--domain", "d", "--image-digest", "sha256:abc"]
         + ["--dest", str(tmp_path / "ledger"), "--gitops", str(gitops), "--no-lock"]
     )
-    assert code == 1
+    assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: image_digest 'sha256:abc' is not an image digest")
     assert err.endswith("(set by --image-digest)")
@@ -150,7 +150,7 @@ def test_an_empty_name_is_reported_as_such_not_as_the_folder_it_would_make(
         ["new", "service", "", "--team", "t", "--domain", "d", "--dest", str(tmp_path / "svc"), "--no-lock"]
         + ["--gitops", str(gitops)]
     )
-    assert code == 1
+    assert code == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line == "error: service_name is empty: give the service a name such as 'orders' (set by NAME)"
     assert not (tmp_path / "svc").exists()
@@ -162,7 +162,7 @@ def test_options_of_the_gitops_entry_are_refused_with_no_deploy(
 ) -> None:
     argv = ["new", "service", "orders", "--team", "t", "--domain", "d", "--dest", str(tmp_path / "svc")]
     code = run([*argv, "--no-deploy", "--no-lock", "--slo-availability", "101", "--consumers", "gateway"])
-    assert code == 1
+    assert code == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line == (
         "error: --consumers, --slo-availability set the GitOps entry, which --no-deploy does not render: "

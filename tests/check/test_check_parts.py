@@ -79,21 +79,21 @@ def test_locate_refuses_what_holds_no_gitops_tree(tmp_path: Path, where: str) ->
 # --- the CLI's errors: one line each -----------------------------------------------------------------------
 
 
-def test_bad_path_is_one_line_and_exit_1(tmp_path: Path) -> None:
+def test_bad_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
     code, out, err = run_cli(["check", str(tmp_path / "nowhere")])
-    assert code == 1
+    assert code == 2
     assert out == ""
     assert err.count("\n") == 1
     assert "does not exist" in err
 
 
-def test_missing_promtool_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_promtool_is_one_line_and_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "gitops" / "apps").mkdir(parents=True)
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))  # kubectl comes from the wheel's own folder, not PATH
     code, out, err = run_cli(["check", str(tmp_path)])
-    assert code == 2
+    assert code == 3
     assert out == ""
     assert err.count("\n") == 1
     assert "promtool is not installed" in err

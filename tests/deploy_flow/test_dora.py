@@ -113,14 +113,14 @@ def test_the_window_moves_the_figures(history: Path, capsys: pytest.CaptureFixtu
 def test_bad_input_is_one_line(
     history: Path, argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(["dora", "--repo", str(history), *argv]) == 1
+    assert run(["dora", "--repo", str(history), *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith(expected)
 
 
 def test_outside_a_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["dora", "--repo", str(tmp_path)]) == 1
+    assert run(["dora", "--repo", str(tmp_path)]) == 2
     assert (
         capsys.readouterr().err
         == f"error: {tmp_path} is not inside a git repository: run it in a clone of the GitOps repository\n"

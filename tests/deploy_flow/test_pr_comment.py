@@ -133,14 +133,14 @@ def test_readiness_reports_must_come_in_pairs_and_be_reports(
     argv = ["pr-comment", "--repo", str(repo.path), "--base", base, "--head", head]
     only = tmp_path / "only.json"
     only.write_text("{}")
-    assert run([*argv, "--readiness-base", str(only)]) == 1
+    assert run([*argv, "--readiness-base", str(only)]) == 2
     assert capsys.readouterr().err.startswith("error: --readiness-base and --readiness-head go together: ")
-    assert run([*argv, "--readiness-base", str(only), "--readiness-head", str(only)]) == 1
+    assert run([*argv, "--readiness-base", str(only), "--readiness-head", str(only)]) == 2
     assert capsys.readouterr().err == (
         "error: --readiness-base is not a readiness report (schema 1): write it with "
         "'groundwork readiness --format json'\n"
     )
-    assert run(["pr-comment", "--repo", str(repo.path), "--base", "nope", "--head", head]) == 1
+    assert run(["pr-comment", "--repo", str(repo.path), "--base", "nope", "--head", head]) == 2
     assert capsys.readouterr().err.startswith("error: 'nope' is not a commit of ")
 
 

@@ -211,7 +211,7 @@ def make_unreleased(repo: Repo, service: str) -> None:
         ),
         (
             [SERVICE, "--from", "dev", "--to", "qa"],
-            "error: --to 'qa' is not an environment: use one of dev, staging, prod",
+            "error: Invalid value for '--to': 'qa' is not one of 'dev', 'staging', 'prod'. (see 'groundwork --help')",
         ),
         (
             ["user", "--from", "dev", "--to", "staging"],
@@ -237,7 +237,7 @@ def test_bad_input_is_one_line_and_writes_nothing(
     repo: Repo, argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     head = repo.head()
-    assert run(["promote", *argv, "--repo", str(repo.path)]) == 1
+    assert run(["promote", *argv, "--repo", str(repo.path)]) == 2
     err = capsys.readouterr().err
     assert err == expected + "\n"
     assert repo.git("status", "--porcelain") == ""
@@ -246,7 +246,7 @@ def test_bad_input_is_one_line_and_writes_nothing(
 
 def test_unreleased_service_says_how_to_create_the_overlay(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     make_unreleased(repo, "basket")
-    assert run(["promote", "basket", "--from", "dev", "--to", "prod", "--repo", str(repo.path)]) == 1
+    assert run(["promote", "basket", "--from", "dev", "--to", "prod", "--repo", str(repo.path)]) == 2
     assert capsys.readouterr().err == (
         "error: basket has no prod overlay yet (unreleased: its deploy answers have no image_digest): create it "
         f"with 'cd gitops/apps/basket && copier update --defaults --data image_tag={SOURCE_COMMIT} --data "
@@ -259,7 +259,7 @@ def test_open_without_gh_changes_nothing(
 ) -> None:
     _without_gh(monkeypatch, tmp_path)
     argv = ["promote", SERVICE, "--from", "dev", "--to", "staging", "--repo", str(repo.path), "--commit", "--open"]
-    assert run(argv) == 1
+    assert run(argv) == 3
     assert capsys.readouterr().err.startswith("error: gh is not installed, so --open cannot open the pull request: ")
     assert repo.git("status", "--porcelain") == ""
     assert repo.git("rev-parse", "--abbrev-ref", "HEAD").strip() == "main"

@@ -61,7 +61,7 @@ def test_every_tool_missing_prints_each_install_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run_doctor(monkeypatch, capsys, fake_path(tmp_path, {}))
-    assert code == 1
+    assert code == 3
     lines = out.splitlines()
     assert [line.split()[0] for line in lines] == ["docker", "kind", "pulumi", "kubectl"]
     assert all(" missing: install it " in line for line in lines)
@@ -82,7 +82,7 @@ def test_too_old_tools_say_which_version_is_needed(
         "kubectl": 'echo \'{"clientVersion": {"gitVersion": "v1.29.0"}}\'',
     }
     code, out, err = run_doctor(monkeypatch, capsys, fake_path(tmp_path, scripts))
-    assert code == 1
+    assert code == 3
     assert "kind     0.20.0     too old (needs >= 0.32.0): upgrade it: curl -Lo ./kind" in out
     assert f"pulumi   3.100.0    too old (needs >= {PULUMI_SDK}): upgrade it: " in out
     assert "kubectl  1.29.0     too old (needs >= 1.35.0)" in out
@@ -124,7 +124,7 @@ def test_eks_needs_the_aws_cli_and_not_kind(
     assert [tool.name for tool in tools_for("eks")] == ["pulumi", "kubectl", "aws", "docker"]
     scripts = {name: body for name, body in GOOD.items() if name != "aws"}
     code, out, _ = run_doctor(monkeypatch, capsys, fake_path(tmp_path, scripts), "--env", "eks")
-    assert code == 1
+    assert code == 3
     assert "aws      -          missing: install it" in out
     assert "awscli-exe-linux-" in out or "AWSCLIV2.pkg" in out
     assert "kind" not in out.split()
@@ -132,8 +132,10 @@ def test_eks_needs_the_aws_cli_and_not_kind(
 
 def test_unknown_env_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code = run(["doctor", "--env", "gke"])
-    assert code == 1
-    assert capsys.readouterr().err == "error: --env 'gke' is unknown: use one of kind, eks\n"
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "error: Invalid value for '--env': 'gke' is not one of 'kind', 'eks'. (see 'groundwork --help')\n"
+    )
 
 
 @pytest.mark.parametrize(

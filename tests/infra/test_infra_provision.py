@@ -390,8 +390,10 @@ def test_https_url(remote: str, url: str) -> None:
 
 @pytest.mark.parametrize("command", ["up", "down"])
 def test_cli_refuses_an_unknown_env_in_one_line(command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run([command, "--env", "gke"]) == 1
-    assert capsys.readouterr().err == "error: --env 'gke' is unknown: use one of kind, eks\n"
+    assert run([command, "--env", "gke"]) == 2
+    assert capsys.readouterr().err == (
+        "error: Invalid value for '--env': 'gke' is not one of 'kind', 'eks'. (see 'groundwork --help')\n"
+    )
 
 
 def test_fleet_is_built_from_the_checkout_as_it_is_not_the_latest_tag(checkout: Path) -> None:

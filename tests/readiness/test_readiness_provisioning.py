@@ -3,29 +3,14 @@ wrote says it finished in under 30 minutes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from readiness_support import copy_repo, edit, judge, not_passing, statuses
+from readiness_support import START, copy_repo, edit, judge, not_passing, record, statuses
 
-from groundwork.provision.argocd_wait import AppState
-from groundwork.provision.record import ProvisionRecord, record_path, write_record
 from groundwork.readiness.model import Check, Report, Status
 from groundwork.readiness.stacks import build_stacks
-
-START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-
-
-def record(state: Path, env: str, seconds: dict[str, float], ready: bool = True, at: datetime = START) -> Path:
-    run = ProvisionRecord(env, "groundwork", "dev", at, 1200.0, seconds=seconds, ready=ready)
-    run.finished_at = at + timedelta(seconds=sum(seconds.values()))
-    if not ready:
-        run.failed_step, run.error = "argocd_wait", "Argo CD was not ready within 1200s"
-    run.applications = [AppState("root", "Synced", "Healthy" if ready else "Progressing")]
-    path = record_path(state, env)
-    write_record(run, path)
-    return path
 
 
 def last_up(report: Report) -> Check:
@@ -70,16 +55,19 @@ def test_the_latest_record_decides(root: Path, tmp_path: Path) -> None:
     assert "--env kind" in check.message
 
 
-def test_no_record_yet_is_not_a_failure(root: Path, tmp_path: Path) -> None:
-    check = last_up(judge(root, state_dir=tmp_path / "empty"))
-    assert check.status == Status.PASS
-    assert "groundwork up has not run" in check.message
+def test_no_record_yet_is_not_yet_proven_neither_pass_nor_failure(root: Path, tmp_path: Path) -> None:
+    report = judge(root, state_dir=tmp_path / "empty")
+    check = last_up(report)
+    assert check.status == Status.UNPROVEN
+    assert check.message.startswith("not yet proven: no provisioning record")
+    assert statuses(report) == {1: Status.UNPROVEN} | {n: Status.PASS for n in range(2, 7)}
+    assert (report.score, report.failed, [item.spec.number for item in report.unproven]) == (5, (), [1])
 
 
 def test_an_invalid_stack_flips_item_one(tmp_path: Path) -> None:
     root = copy_repo(tmp_path / "repo")
     edit(root / "infra" / "Pulumi.eks.yaml", "groundwork:awsRegion: eu-west-1", "groundwork:awsRegion: mars-north-1")
-    report = judge(root, state_dir=tmp_path)
+    report = judge(root)
     ((number, check),) = not_passing(report)
     assert (number, check.name) == (1, "stacks-exist")
     assert "awsRegion" in check.message

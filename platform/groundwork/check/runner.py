@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,8 @@ class CheckOptions:
     cache: Path | None = None
 
 
-def run_check(path: Path, options: CheckOptions) -> Report:
+def run_check(path: Path, options: CheckOptions, progress: Callable[[str], None] = lambda _: None) -> Report:
+    """The whole gate on `path`; `progress` hears each stage as it finishes (the CLI's progress line)."""
     root, gitops = locate(path)
     # Every judge must be there before anything runs: a gate that skips a stage would pass what it never saw.
     kubectl = find_kubectl()
@@ -49,11 +51,13 @@ def run_check(path: Path, options: CheckOptions) -> Report:
 
     def mark(event: str) -> None:
         report.timings.append((event, time.monotonic() - started))
+        progress(event)
 
     def marked(future: Future[list[Finding]], event: str) -> Future[list[Finding]]:
         future.add_done_callback(lambda _: mark(event))
         return future
 
+    progress(f"rendering {len(report.targets)} overlays of {len({t.app for t in report.targets})} apps")
     threading.Thread(target=models.preload, name="groundwork-preload", daemon=True).start()
     documents: list[Document] = []
     with (

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from groundwork.errors import BadInput
+from groundwork.errors import BadInput, ExitCode
+from groundwork.files import write_output
 
 
 def conform(
@@ -47,9 +48,9 @@ def conform(
     for line in report.lines():
         typer.echo(line)
     if json_path is not None:
-        json_path.write_text(report.to_json() + "\n")
+        write_output(json_path, report.to_json() + "\n", "--json")
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 def register(app: typer.Typer) -> None:

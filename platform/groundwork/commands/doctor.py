@@ -4,25 +4,27 @@ from typing import Annotated
 
 import typer
 
-from groundwork.errors import GroundworkError
-from groundwork.infra.settings import ENVS
-from groundwork.provision.doctor import diagnose, tools_for
+from groundwork.choices import Env
+from groundwork.errors import ExitCode
 
 
 def doctor(
-    env: Annotated[str, typer.Option("--env", help="The environment to check for: kind or eks.")] = "kind",
+    env: Annotated[Env, typer.Option("--env", help="The environment to check for.")] = Env.KIND,
 ) -> None:
-    """Check docker, kind, pulumi and kubectl (pulumi, kubectl, aws and docker for eks): versions and fixes."""
-    if env not in ENVS:
-        raise GroundworkError(f"--env '{env}' is unknown", f"use one of {', '.join(ENVS)}")
-    findings = diagnose(tools_for(env))
+    """Check docker, kind, pulumi and kubectl (pulumi, kubectl, aws and docker for eks): versions and fixes.
+
+    Exit 0 when every tool is ready, 3 when one is missing, too old or broken.
+    """
+    from groundwork.provision.doctor import diagnose, tools_for
+
+    findings = diagnose(tools_for(env.value))
     for finding in findings:
         typer.echo(finding.line())
     gaps = [finding for finding in findings if not finding.ok]
     if gaps:
         typer.echo(f"{len(gaps)} of {len(findings)} tools need attention (fixes above)", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"ready: groundwork up --env {env}")
+        raise typer.Exit(ExitCode.MISSING_TOOL)
+    typer.echo(f"ready: groundwork up --env {env.value}")
 
 
 def register(app: typer.Typer) -> None:

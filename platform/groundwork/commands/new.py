@@ -7,8 +7,6 @@ import typer
 
 from groundwork.errors import GroundworkError, InvalidAnswer
 from groundwork.paths import APPS_DIR, GITOPS_DIR, find_template_root
-from groundwork.registry import register_service
-from groundwork.scaffold import DeployAnswers, RenderJob, ServiceAnswers, lock_dependencies, render_all
 
 app = typer.Typer(help="Create new things from groundwork's templates.", no_args_is_help=True)
 
@@ -77,6 +75,9 @@ def new_service(
     lock: Annotated[bool, typer.Option("--lock/--no-lock", help="Run 'uv lock' in the new project.")] = True,
 ) -> None:
     """Scaffold a service (FastAPI app, telemetry, health, resilience, Dockerfile, CI) and its GitOps entry."""
+    from groundwork.registry import register_service  # copier and ruamel.yaml: only when the command runs
+    from groundwork.scaffold import DeployAnswers, RenderJob, ServiceAnswers, lock_dependencies, render_all
+
     service = ServiceAnswers(
         service_name=name,
         owner_team=team,

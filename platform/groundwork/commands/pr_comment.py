@@ -39,6 +39,7 @@ def pr_comment(
     """Render every app/env the pull request touches at both commits and print what changes in the clusters
     (object by object), and the readiness delta when both reports are given."""
     from groundwork.dora.git import repository_root, resolve_commit
+    from groundwork.files import check_output, write_output
     from groundwork.prdiff.build import unit_diffs
     from groundwork.prdiff.comment import render_comment
     from groundwork.prdiff.readiness import readiness_delta, validate
@@ -47,6 +48,8 @@ def pr_comment(
         raise GroundworkError(
             "--readiness-base and --readiness-head go together", "give both reports, or neither for no readiness"
         )
+    if output is not None:
+        check_output(output, "--output")
     root = repository_root(repo)
     base_sha, head_sha = resolve_commit(root, base), resolve_commit(root, head)
     delta = None
@@ -59,4 +62,4 @@ def pr_comment(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text, "--output")

@@ -5,15 +5,14 @@ from typing import Annotated
 
 import typer
 
+from groundwork.choices import Stage
 from groundwork.errors import GroundworkError
-from groundwork.promote import pullrequest
-from groundwork.promote.plan import Request, find_root, plan_promotion, write
 
 
 def promote(
     service: Annotated[str, typer.Argument(help="The service (a folder of gitops/apps/).")],
-    source: Annotated[str, typer.Option("--from", help="The environment whose image is promoted: dev or staging.")],
-    target: Annotated[str, typer.Option("--to", help="The environment that gets it: staging or prod.")],
+    source: Annotated[Stage, typer.Option("--from", help="The environment whose image is promoted.")],
+    target: Annotated[Stage, typer.Option("--to", help="The environment that gets it.")],
     digest: Annotated[
         str | None, typer.Option("--digest", help="The digest you mean to promote; refused unless --from runs it.")
     ] = None,
@@ -26,15 +25,29 @@ def promote(
     open_pr: Annotated[
         bool, typer.Option("--open", help="With --commit: push the branch and open the pull request with gh.")
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the change the promotion would make; write nothing.")
+    ] = False,
 ) -> None:
     """Point --to at the image --from runs, by digest: the overlay's digest, newTag and version label move
     together; comments and everything else in the file stay as they are."""
+    from groundwork.promote import pullrequest
+    from groundwork.promote.plan import Request, find_root, plan_promotion, write
+
     if open_pr and not commit:
         raise GroundworkError("--open needs --commit", "add --commit (the pull request is opened from its branch)")
     root = find_root(repo)
-    plan = plan_promotion(root, Request(service, source, target, digest))
+    plan = plan_promotion(root, Request(service, source.value, target.value, digest))
     if plan.unchanged:
         typer.echo(f"{service}: {target} already runs {plan.after.image.reference}: nothing to promote")
+        return
+    if dry_run:
+        typer.echo(f"{service}: {target} would run {plan.after.image.reference} (from {source}); nothing written")
+        typer.echo(f"{plan.display_path}:")
+        for line in plan.changed_lines():
+            typer.echo(f"  {line}")
+        if commit:
+            typer.echo(f"would commit it on branch {pullrequest.branch_name(plan)}")
         return
     base = pullrequest.ensure_committable(plan) if commit else ""
     if open_pr:

@@ -5,22 +5,13 @@ from typing import Annotated
 
 import typer
 
-from groundwork.errors import GroundworkError
-from groundwork.infra.settings import ENVS
-from groundwork.paths import find_template_root
-from groundwork.provision.orchestrate import Layout, UpOptions, provision, real_ports, teardown
+from groundwork.choices import Env
 
-EnvOption = Annotated[str, typer.Option("--env", help="kind (Docker on this machine) or eks (AWS).")]
-
-
-def _checked(env: str) -> str:
-    if env not in ENVS:
-        raise GroundworkError(f"--env '{env}' is unknown", f"use one of {', '.join(ENVS)}")
-    return env
+EnvOption = Annotated[Env, typer.Option("--env", help="kind (Docker on this machine) or eks (AWS).")]
 
 
 def up(
-    env: EnvOption = "kind",
+    env: EnvOption = Env.KIND,
     repo_url: Annotated[
         str | None, typer.Option("--repo-url", help="Git URL Argo CD syncs (default: the stack's, else 'origin').")
     ] = None,
@@ -31,15 +22,35 @@ def up(
     fleet: Annotated[
         bool, typer.Option("--fleet/--no-fleet", help="kind: build and load the demo fleet's images.")
     ] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the configuration and print what 'up' would do; change nothing.")
+    ] = False,
 ) -> None:
     """Provision an environment, bootstrap Argo CD onto gitops/, wait until every Application is Healthy."""
-    options = UpOptions(env=_checked(env), timeout_seconds=timeout, repo_url=repo_url, revision=revision, fleet=fleet)
-    provision(Layout(find_template_root()), options, real_ports(typer.echo))
+    from groundwork.paths import find_template_root
+    from groundwork.provision.orchestrate import Layout, UpOptions, git_origin, provision, real_ports
+
+    layout = Layout(find_template_root())
+    options = UpOptions(env=env.value, timeout_seconds=timeout, repo_url=repo_url, revision=revision, fleet=fleet)
+    if dry_run:
+        from groundwork.provision.doctor import diagnose, tools_for
+        from groundwork.provision.dry_run import describe_up
+
+        def missing(name: str) -> list[str]:
+            return [finding.line() for finding in diagnose(tools_for(name)) if not finding.ok]
+
+        for line in describe_up(layout, options, git_origin(layout.repository), missing):
+            typer.echo(line)
+        return
+    provision(layout, options, real_ports(typer.echo))
 
 
-def down(env: EnvOption = "kind") -> None:
+def down(env: EnvOption = Env.KIND) -> None:
     """Destroy an environment created by 'groundwork up'."""
-    teardown(Layout(find_template_root()), _checked(env), real_ports(typer.echo))
+    from groundwork.paths import find_template_root
+    from groundwork.provision.orchestrate import Layout, real_ports, teardown
+
+    teardown(Layout(find_template_root()), env.value, real_ports(typer.echo))
 
 
 def register(app: typer.Typer) -> None:

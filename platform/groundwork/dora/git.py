@@ -6,17 +6,21 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import GroundworkError, MissingTool
 
 
 class GitFailed(GroundworkError):
     """git is missing, the folder is not a repository, or a git command failed."""
 
 
+class GitMissing(GitFailed, MissingTool):
+    """git itself is not installed (exit 3)."""
+
+
 def git_executable() -> str:
     found = shutil.which("git")
     if found is None:
-        raise GitFailed("git is not installed", "install git (https://git-scm.com/downloads)")
+        raise GitMissing("git is not installed", "install git (https://git-scm.com/downloads)")
     return found
 
 

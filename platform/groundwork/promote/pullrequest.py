@@ -17,14 +17,14 @@ from pathlib import Path
 from groundwork.dora import trailers as keys
 from groundwork.dora.git import GitFailed, git
 from groundwork.dora.trailers import format_trailers, parse_trailers
-from groundwork.errors import GroundworkError
+from groundwork.errors import ActionFailed, MissingTool
 from groundwork.promote.plan import Plan
 
 RECORD = "\x1e"
 FIELD = "\x1f"
 
 
-class PullRequestFailed(GroundworkError):
+class PullRequestFailed(ActionFailed):
     """The branch, commit, push or `gh pr create` could not be done."""
 
 
@@ -140,7 +140,7 @@ def printable(command: list[str]) -> str:
 def require_gh() -> str:
     gh = shutil.which("gh")
     if gh is None:
-        raise PullRequestFailed(
+        raise MissingTool(
             "gh is not installed, so --open cannot open the pull request",
             "install gh (https://cli.github.com) or drop --open and run the printed commands",
         )

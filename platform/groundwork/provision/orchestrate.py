@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import GroundworkError, MissingTool
 from groundwork.infra.addons import known_addons
 from groundwork.infra.settings import BOOTSTRAP_PATH, InvalidStackConfig, Settings, parse_settings
 from groundwork.infra.stack_config import load_stack_values
@@ -237,7 +237,7 @@ def teardown(layout: Layout, env: str, ports: Ports) -> None:
 def _require_tools(env: str, ports: Ports) -> None:
     gaps = list(ports.preflight(env))
     if gaps:
-        raise GroundworkError(
+        raise MissingTool(
             f"{len(gaps)} tool(s) not ready for --env {env}, first: {' '.join(gaps[0].split())}",
             "run 'groundwork doctor' for every fix",
         )
@@ -283,7 +283,7 @@ def run_command(command: Sequence[str], cwd: Path | None) -> None:
     try:
         result = subprocess.run(list(command), cwd=cwd, check=False)
     except FileNotFoundError:
-        raise GroundworkError(f"{command[0]} is not installed", "run 'groundwork doctor' for the fix") from None
+        raise MissingTool(f"{command[0]} is not installed", "run 'groundwork doctor' for the fix") from None
     if result.returncode != 0:
         raise GroundworkError(f"'{' '.join(command[:3])} ...' exited {result.returncode}", "read its output above")
 

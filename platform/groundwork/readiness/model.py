@@ -13,7 +13,13 @@ SCHEMA_VERSION = 1
 class Status(StrEnum):
     PASS = "pass"  # noqa: S105 - a status, not a password
     WARN = "warn"
+    UNPROVEN = "unproven"  # nothing yet shows it either way (e.g. `groundwork up` never ran): not a pass
     FAIL = "fail"
+
+    @property
+    def label(self) -> str:
+        """How people read it: "not yet proven" rather than the JSON word."""
+        return "not yet proven" if self is Status.UNPROVEN else self.value
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,11 @@ def failed(name: str, problems: list[str], evidence: Evidence | None = None, **s
     return Check(name, Status.FAIL, "; ".join(problems), evidence or Evidence(), **subject)
 
 
+def unproven(name: str, message: str, evidence: Evidence | None = None, **subject: str | None) -> Check:
+    """Nothing yet proves the check either way: shown as "not yet proven", never counted as a pass."""
+    return Check(name, Status.UNPROVEN, message, evidence or Evidence(), **subject)
+
+
 def judged(name: str, problems: list[str], ok: str, evidence: Evidence | None = None, **subject: str | None) -> Check:
     """A check that fails with `problems` (joined), or passes with `ok`."""
     if problems:
@@ -83,6 +94,8 @@ class Item:
         statuses = {check.status for check in self.checks}
         if Status.FAIL in statuses or not self.checks:
             return Status.FAIL
+        if Status.UNPROVEN in statuses:
+            return Status.UNPROVEN
         return Status.WARN if Status.WARN in statuses else Status.PASS
 
     def count(self, status: Status) -> int:
@@ -98,13 +111,15 @@ class Item:
             "passed": self.count(Status.PASS),
             "warnings": self.count(Status.WARN),
             "failed": self.count(Status.FAIL),
+            "unproven": self.count(Status.UNPROVEN),
             "checks": [check.as_json() for check in self.checks],
         }
 
 
 @dataclass(frozen=True)
 class Report:
-    """The six items. An item scores when none of its checks fails; warnings are reported, not deducted."""
+    """The six items. An item scores when it passes: none of its checks fails and none is still unproven;
+    warnings are reported, not deducted. An unproven item is neither a pass nor a failure."""
 
     repository: str
     items: tuple[Item, ...]
@@ -113,7 +128,15 @@ class Report:
 
     @property
     def score(self) -> int:
-        return sum(1 for item in self.items if item.status != Status.FAIL)
+        return sum(1 for item in self.items if item.status in (Status.PASS, Status.WARN))
+
+    @property
+    def failed(self) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.status is Status.FAIL)
+
+    @property
+    def unproven(self) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.status is Status.UNPROVEN)
 
     @property
     def total(self) -> int:
@@ -130,6 +153,7 @@ class Report:
             "score": self.score,
             "total": self.total,
             "warnings": self.warnings,
+            "unproven": len(self.unproven),
             "sources": dict(self.sources),
             "items": [item.as_json() for item in self.items],
             "context_map": dict(self.context_map),

@@ -10,7 +10,7 @@ from typing import Any
 from groundwork.readiness.model import Check, Report, Status
 
 FORMATS = ("table", "markdown", "json")
-_MARK = {Status.PASS: "✅ pass", Status.WARN: "⚠️ warn", Status.FAIL: "❌ fail"}
+_MARK = {Status.PASS: "✅ pass", Status.WARN: "⚠️ warn", Status.UNPROVEN: "❔ not yet proven", Status.FAIL: "❌ fail"}
 
 
 def schema() -> dict[str, Any]:
@@ -49,9 +49,9 @@ def render_table(report: Report) -> str:
     rows = [("#", "item", "status", "checks passed")]
     for item in report.items:
         passed = item.count(Status.PASS) + item.count(Status.WARN)
-        rows.append((str(item.spec.number), item.spec.title, str(item.status).upper(), f"{passed}/{len(item.checks)}"))
+        rows.append((str(item.spec.number), item.spec.title, item.status.label.upper(), f"{passed}/{len(item.checks)}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [f"groundwork readiness: {report.score}/{report.total} ({report.repository})", ""]
+    lines = [f"groundwork readiness: {report.score}/{report.total}{_unproven(report)} ({report.repository})", ""]
     for index, row in enumerate(rows):
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         if index == 0:
@@ -60,7 +60,7 @@ def render_table(report: Report) -> str:
     if problems:
         lines += ["", "Findings:"]
         for number, _, check in problems:
-            lines.append(f"  [{number}] {str(check.status).upper()} {check.name} ({_subject(check)}): {check.message}")
+            lines.append(f"  [{number}] {check.status.label.upper()} {check.name} ({_subject(check)}): {check.message}")
     calls = report.context_map.get("calls")
     if isinstance(calls, list):
         crossing = report.context_map.get("cross_domain_calls")
@@ -72,6 +72,11 @@ def render_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _unproven(report: Report) -> str:
+    count = len(report.unproven)
+    return f", {count} not yet proven" if count else ""
+
+
 def _cell(text: str) -> str:
     """One line of Markdown: `|` escaped for the table, `<`/`>` as entities (GitHub drops unknown HTML tags)."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
@@ -81,7 +86,7 @@ def _cell(text: str) -> str:
 def render_markdown(report: Report) -> str:
     warnings = f", {report.warnings} warning{'s' if report.warnings != 1 else ''}" if report.warnings else ""
     lines = [
-        f"### groundwork readiness: {report.score}/{report.total}{warnings}",
+        f"### groundwork readiness: {report.score}/{report.total}{_unproven(report)}{warnings}",
         "",
         "| # | Item | Status | Checks passed |",
         "| ---: | --- | --- | ---: |",

@@ -4,7 +4,7 @@ the service repositories (checkouts or rendered), then judge the six items."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +14,7 @@ from groundwork.catalog.entities import Component, parse_entity
 from groundwork.catalog.graph import declared_graph
 from groundwork.catalog.load import load_catalog, shown_path
 from groundwork.catalog.yamlines import load_documents
+from groundwork.console import quiet
 from groundwork.errors import GroundworkError
 from groundwork.paths import CATALOG_FILE, GITOPS_DIR, STATE_DIR
 from groundwork.readiness.context import Context
@@ -36,6 +37,7 @@ class ReadinessOptions:
     template: Path | None = None
     state_dir: Path | None = None
     stack_builder: StackBuilder = build_stacks
+    progress: Callable[[str], None] = quiet  # hears each stage once the inputs were read (the CLI's status line)
 
 
 def locate(path: Path) -> Path:
@@ -65,8 +67,10 @@ def assess(path: Path, options: ReadinessOptions | None = None) -> Report:
         tempfile.TemporaryDirectory(prefix="groundwork-readiness-") as scratch,
         ThreadPoolExecutor(1, thread_name_prefix="groundwork-stacks") as pool,
     ):
+        options.progress(f"building the {', '.join(STACKS)} stacks under mocks")
         stacks = pool.submit(options.stack_builder, root, STACKS)
         if repos is None or descriptors is None:  # rendered while the stacks build
+            options.progress(f"rendering {len(entries)} services from their GitOps entries' answers")
             repos = rendered(root, entries, Path(scratch), options.template)
             descriptors = _service_descriptors(repos, entries)
         components, repo_codeowners = descriptors
@@ -82,6 +86,7 @@ def assess(path: Path, options: ReadinessOptions | None = None) -> Report:
             state_dir=state_dir,
             stacks=stacks.result,
         )
+        options.progress("judging the six items")
         items = tuple(Item(module.SPEC, tuple(module.assess(context))) for module in ITEMS)
     sources = {
         "catalog": f"{CATALOG_FILE} and the {len(catalog.files) - 1} files it locates",

@@ -13,7 +13,7 @@ from groundwork.infra.stack_config import PROJECT_FILE, load_stack_values, stack
 from groundwork.paths import INFRA_DIR
 from groundwork.provision.record import read_record
 from groundwork.readiness.context import Context
-from groundwork.readiness.model import Check, Evidence, ItemSpec, judged
+from groundwork.readiness.model import Check, Evidence, ItemSpec, judged, unproven
 from groundwork.readiness.stack_build import PLACEHOLDER_REPO_URL
 from groundwork.readiness.stacks import STACKS
 
@@ -75,10 +75,9 @@ def _stacks_build(context: Context) -> Check:
 def _last_up(context: Context) -> Check:
     records = sorted(context.state_dir.glob("provision-*.json"))
     if not records:
-        return judged(
+        return unproven(
             "last-up-under-30-minutes",
-            [],
-            "no provisioning record yet: groundwork up has not run in this checkout",
+            "not yet proven: no provisioning record, 'groundwork up' has not run in this checkout",
             Evidence(notes=(f"looked for {context.shown(context.state_dir)}/provision-<env>.json",)),
         )
     latest: tuple[str, dict[str, object], str] | None = None
