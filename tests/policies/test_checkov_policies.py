@@ -175,7 +175,7 @@ def test_reference_service_passes_every_configured_check(scan: CheckovReport) ->
     failures = [str(r) for r in scan.failed if r.file == "/examples/orders__prod.yaml"]
     assert not failures, "\n".join(failures)
     # It was judged by the probes, image, security-context and every workload/namespace custom check.
-    expected = {"CKV_K8S_8", "CKV_K8S_9", "CKV_K8S_14", "CKV_K8S_21", "CKV_K8S_40"}
+    expected = {"CKV_K8S_8", "CKV_K8S_9", "CKV_K8S_14", "CKV_K8S_21", "CKV_K8S_22"}
     expected |= {"CKV_GW_1", "CKV_GW_2", "CKV_GW_5", "CKV_GW_6"}
     assert expected <= set(verdicts["passed"])
 

@@ -11,12 +11,14 @@ import yaml
 from groundwork.errors import GroundworkError
 from groundwork.policy.label_selectors import labels_subset, selector_matches
 from groundwork.policy.native import NATIVE_CHECKS, load_rendered_dir, run_native_checks
+from groundwork.policy.pss import CONTROLS, PLATFORM_CHECKS
 from groundwork.policy.violation import NativeCheck
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES_DIR = REPO_ROOT / "policies" / "native" / "fixtures"
 EXAMPLES_DIR = REPO_ROOT / "policies" / "checkov" / "examples"
-CHECKS = {check.title: check for check in NATIVE_CHECKS}
+ALL_CHECKS = (*NATIVE_CHECKS, *(c.check for c in CONTROLS), *PLATFORM_CHECKS)
+CHECKS = {check.title: check for check in ALL_CHECKS}
 
 
 def documents(path: Path) -> list[dict[str, Any]]:
@@ -24,8 +26,8 @@ def documents(path: Path) -> list[dict[str, Any]]:
 
 
 def test_check_ids_and_titles_are_unique() -> None:
-    assert len({c.check_id for c in NATIVE_CHECKS}) == len(NATIVE_CHECKS)
-    assert len(CHECKS) == len(NATIVE_CHECKS)
+    assert len({c.check_id for c in ALL_CHECKS}) == len(ALL_CHECKS)
+    assert len(CHECKS) == len(ALL_CHECKS)
 
 
 def test_every_native_check_has_passing_and_failing_fixtures() -> None:
@@ -46,7 +48,7 @@ def test_fixture_gets_its_verdict(fixture: Path) -> None:
         assert problems == []
     else:
         assert problems, f"{check.check_id} let {fixture.name} through"
-        for resource, message in problems:
+        for resource, message, *_ in problems:
             assert resource
             assert message
             assert "\n" not in message

@@ -82,9 +82,16 @@ class Document:
         return f"{self.kind or '<no kind>'} {where or '<no name>'}"
 
 
+FieldPath = tuple[str | int, ...]  # keys and list indices from a rendered document's root to one field
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One problem: which app and environment, which file, which stage and rule, and what is wrong."""
+    """One problem: which app and environment, which file and line, which stage and rule, and what is wrong.
+
+    `document` and `field_path` (the rendered object and the path of the offending field in it) let
+    `positions.place` find the line of the source file that set it; they take no part in equality.
+    """
 
     app: str
     env: str
@@ -94,11 +101,26 @@ class Finding:
     message: str
     resource: str = ""
     target: Path | None = None
+    line: int | None = None
+    document: Document | None = field(default=None, compare=False, repr=False)
+    field_path: FieldPath = field(default=(), compare=False)
 
     @classmethod
-    def about(cls, document: Document, stage: Stage, rule: str, message: str) -> Finding:
+    def about(cls, document: Document, stage: Stage, rule: str, message: str, path: FieldPath = ()) -> Finding:
         target = document.target
-        return cls(target.app, target.env, document.source, stage, rule, message, document.ref, target.path)
+        return cls(
+            target.app,
+            target.env,
+            document.source,
+            stage,
+            rule,
+            message,
+            document.ref,
+            target.path,
+            None,
+            document,
+            path,
+        )
 
     @classmethod
     def on_target(cls, target: Target, file: Path, stage: Stage, rule: str, message: str) -> Finding:

@@ -221,5 +221,7 @@ def run_native(documents: Sequence[Document]) -> list[Finding]:
                 )
             )
         else:
-            findings.append(Finding.about(document, Stage.POLICY, violation.check_id, violation.message))
+            findings.append(
+                Finding.about(document, Stage.POLICY, violation.check_id, violation.message, violation.path)
+            )
     return findings

@@ -24,6 +24,8 @@ def _display(path: Path | None, root: Path) -> str:
 def _where(finding: Finding, root: Path) -> str:
     """The finding's file, plus the overlay it was rendered through when the file lies outside it."""
     file = _display(finding.file, root)
+    if finding.line is not None:
+        file = f"{file}:{finding.line}"
     target = finding.target
     if target is None or finding.file == target or target in finding.file.parents:
         return file
@@ -87,6 +89,7 @@ def render_json(report: Report) -> str:
                 "findings": [
                     {
                         "file": _display(f.file, report.root),
+                        "line": f.line,
                         "stage": str(f.stage),
                         "rule": f.rule,
                         "resource": f.resource,

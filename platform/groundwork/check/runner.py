@@ -18,8 +18,10 @@ from pathlib import Path
 from groundwork.check.catalog_rule import catalog_findings
 from groundwork.check.discover import discover, locate
 from groundwork.check.errors import ToolMissing
+from groundwork.check.guardrails import guardrail_findings
 from groundwork.check.model import Document, Finding, Report
 from groundwork.check.policy import checkov_kinds, find_policies, run_native, run_policies
+from groundwork.check.positions import Positions
 from groundwork.check.render import find_kubectl, render_stream
 from groundwork.check.rules.promtool import find_promtool, run_rules
 from groundwork.check.validate import models
@@ -79,9 +81,12 @@ def run_check(path: Path, options: CheckOptions, progress: Callable[[str], None]
         ]
         judged.append(marked(side.submit(judge.finish), "Argo CD / External Secrets schemas (node)"))
         report.findings += run_native(documents)
+        report.findings += guardrail_findings(documents)  # PSS control by control, RBAC
         report.findings += catalog_findings(root, documents)  # GW_CATALOG_1: mesh policy vs declared callers
         mark("native policies")
         for future in judged:
             report.findings += future.result()
+    positions = Positions()  # the source line of each finding, through the kustomization graph
+    report.findings = [positions.place(f) for f in report.findings]
     report.documents = len(documents)
     return report

@@ -30,10 +30,8 @@ def run_native_checks(
     for group in sorted(groups):
         documents = groups[group]
         for check in checks:
-            violations += [
-                Violation(check.check_id, check.name, group, resource, message)
-                for resource, message in check.judge(documents)
-            ]
+            for resource, message, *path in check.judge(documents):
+                violations.append(Violation(check.check_id, check.name, group, resource, message, *path))
     return violations
 
 

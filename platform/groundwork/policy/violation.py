@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 Document = Mapping[str, Any]
+FieldPath = tuple[str | int, ...]  # keys and list indices from a document's root to one field
+# What a check's `judge` returns per problem: (resource, message), or (resource, message, the field's path).
+Problem = tuple[str, str] | tuple[str, str, FieldPath]
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,7 @@ class Violation:
     group: str
     resource: str
     message: str
+    path: FieldPath = ()
 
     def __str__(self) -> str:
         return f"{self.check_id} {self.group} {self.resource}: {self.message}"
@@ -25,7 +29,7 @@ class Violation:
 
 @dataclass(frozen=True)
 class NativeCheck:
-    """A rule over all documents of one group; `judge` returns (resource, message) pairs for what breaks it.
+    """A rule over all documents of one group; `judge` returns a (resource, message[, path]) per problem.
 
     `title` is the CamelCase name its fixtures live under (policies/native/fixtures/<title>/).
     """
@@ -33,4 +37,4 @@ class NativeCheck:
     check_id: str
     title: str
     name: str
-    judge: Callable[[Sequence[Document]], list[tuple[str, str]]]
+    judge: Callable[[Sequence[Document]], Sequence[Problem]]

@@ -67,4 +67,12 @@ def _findings(document: Document, errors: list[str] | None, rule: str) -> list[F
     if errors is None:
         message = f"no validator for kind {document.kind} (apiVersion {document.api_version})"
         return [Finding.about(document, Stage.SCHEMA, RULE_UNKNOWN_KIND, message)]
-    return [Finding.about(document, Stage.SCHEMA, rule, error) for error in errors]
+    return [Finding.about(document, Stage.SCHEMA, rule, error, _field_of(error)) for error in errors]
+
+
+def _field_of(error: str) -> tuple[str | int, ...]:
+    """The field an error names first ("spec.http.0.timeoutt: unknown field"), as a path for positions."""
+    head = error.split(":", 1)[0].strip()
+    if not head or " " in head:
+        return ()
+    return tuple(int(step) if step.isdigit() else step for step in head.split("."))
