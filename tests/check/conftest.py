@@ -140,7 +140,80 @@ def _broken_dev_build(app: Path) -> None:
     edit_yaml(app / "overlays" / "dev" / "kustomization.yaml", lambda k: k["resources"].append("missing.yaml"))
 
 
+def _root_init_in_dev_patch(app: Path) -> None:
+    """The dev overlay's patch adds an init container running as root: blamed on the patch, not the base."""
+    patch = app / "overlays" / "dev" / "deployment.yaml"
+    document = yaml.safe_load(patch.read_text(encoding="utf-8"))
+    document["spec"]["template"]["spec"]["initContainers"] = [
+        {
+            "name": "setup",
+            "image": "busybox:1.37",
+            "securityContext": {
+                "runAsUser": 0,
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+            },
+        }
+    ]
+    patch.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+
+def _host_etc(app: Path) -> None:
+    def change(deployment: dict[str, Any]) -> None:
+        spec = deployment["spec"]["template"]["spec"]
+        spec["volumes"].append({"name": "host-etc", "hostPath": {"path": "/etc"}})
+
+    edit_yaml(app / "base" / "deployment.yaml", change)
+
+
+def _admin_binding(app: Path) -> None:
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": f"{app.name}-admin"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "ServiceAccount", "name": app.name, "namespace": app.name}],
+    }
+    add_resource(app, "admin.yaml", binding)
+
+
+def _yaml_error_in_dev_patch(app: Path) -> None:
+    patch = app / "overlays" / "dev" / "deployment.yaml"
+    text = patch.read_text(encoding="utf-8")
+    patch.write_text(
+        text.replace("          env:\n", "          env:\n            - name: X\n             value: bad\n", 1)
+    )
+
+
+def _duplicate_key(app: Path) -> None:
+    service = app / "base" / "service.yaml"
+    text = service.read_text(encoding="utf-8")
+    service.write_text(text.replace("kind: Service\n", "kind: Service\nkind: Service\n", 1), encoding="utf-8")
+
+
+def _huge_configmap(app: Path) -> None:
+    blob = "x" * (5 * 1024 * 1024)
+    add_resource(
+        app,
+        "blob.yaml",
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "blob"}, "data": {"blob": blob}},
+    )
+
+
+def _stray_file(app: Path) -> None:
+    (app / "base" / "forgotten.yaml").write_text(
+        yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "forgotten"}}), encoding="utf-8"
+    )
+
+
 FAULTS: dict[str, Callable[[Path], None]] = {
+    "root-init": _root_init_in_dev_patch,
+    "host-etc": _host_etc,
+    "admin-binding": _admin_binding,
+    "yaml-error": _yaml_error_in_dev_patch,
+    "dup-key": _duplicate_key,
+    "huge-configmap": _huge_configmap,
+    "stray-file": _stray_file,
     "vs-typo": _vs_typo,
     "no-readiness": _no_readiness,
     "latest-prod": _latest_in_prod,

@@ -22,6 +22,7 @@ class Fault:
     rule: str
     resource: str  # how the finding names the resource ("" when the target itself failed)
     says: str  # a piece of the message
+    line_of: str = ""  # the finding's line is the first line of `file` holding this text ("" : not checked)
 
 
 def _app_file(app: str, name: str) -> str:
@@ -71,6 +72,41 @@ MATRIX: dict[str, Fault] = {
         "noisy-alert", ENVS, _app_file("noisy-alert", "prometheusrule.yaml"), "rules", "promtool-test-healthy",
         "PrometheusRule noisy-alert/noisy-alert-slo", "AnyServerError",
     ),
+    # Pod Security Standards, RBAC, positions and limits (issue 13).
+    "init container as root, added by the dev overlay's patch": Fault(
+        "root-init", ("dev",), "gitops/apps/root-init/overlays/dev/deployment.yaml", "policy",
+        "PSS_RESTRICTED_RUNNING_AS_NON_ROOT_USER", "Deployment root-init/root-init",
+        "initContainer 'setup': securityContext.runAsUser is 0", "runAsUser: 0",
+    ),
+    "hostPath /etc": Fault(
+        "host-etc", ENVS, _app_file("host-etc", "deployment.yaml"), "policy", "PSS_BASELINE_HOST_PATH_VOLUMES",
+        "Deployment host-etc/host-etc", "volume 'host-etc' is a hostPath (/etc)", "hostPath:",
+    ),
+    "cluster-admin bound to the app's service account": Fault(
+        "admin-binding", ENVS, _app_file("admin-binding", "admin.yaml"), "policy", "GW_RBAC_NO_CLUSTER_ROLE_BINDING",
+        "ClusterRoleBinding admin-binding-admin", "binds ClusterRole 'cluster-admin' to ServiceAccount",
+        "name: cluster-admin",
+    ),
+    "cluster-scoped RBAC the AppProject does not admit": Fault(
+        "admin-binding", ENVS, _app_file("admin-binding", "admin.yaml"), "policy", "GW_RBAC_CLUSTER_SCOPED",
+        "ClusterRoleBinding admin-binding-admin", "AppProject", "kind: ClusterRoleBinding",
+    ),
+    "YAML syntax error in the dev overlay's patch": Fault(
+        "yaml-error", ("dev",), "gitops/apps/yaml-error/overlays/dev/deployment.yaml", "render", "yaml", "",
+        "invalid YAML", "value: bad",
+    ),
+    "duplicate key": Fault(
+        "dup-key", ENVS, _app_file("dup-key", "service.yaml"), "render", "yaml-duplicate-key", "",
+        "duplicate key 'kind' (first at line", "kind: Service\nkind: Service",
+    ),
+    "5 MB ConfigMap": Fault(
+        "huge-configmap", ENVS, _app_file("huge-configmap", "blob.yaml"), "policy", "GW_LIMIT_CONFIG_DATA_SIZE",
+        "ConfigMap huge-configmap/blob", "over the 1 MiB", "\ndata:",
+    ),
+    "file no kustomization reaches": Fault(
+        "stray-file", ("-",), _app_file("stray-file", "forgotten.yaml"), "render", "unreached-file", "",
+        "no kustomization of the app reaches this file",
+    ),
     "overlay that does not build": Fault(
         "broken-build", ("dev",), "gitops/apps/broken-build/overlays/dev/kustomization.yaml", "render",
         "kustomize-build", "", "missing.yaml",
@@ -79,7 +115,7 @@ MATRIX: dict[str, Fault] = {
 
 
 @pytest.mark.parametrize("fault", sorted(MATRIX))
-def test_fault_is_reported_with_app_env_file_and_rule(fault: str, fault_json: GateRun) -> None:
+def test_fault_is_reported_with_app_env_file_and_rule(fault: str, fault_json: GateRun, fault_tree: Path) -> None:
     expected = MATRIX[fault]
     assert fault_json.code == 1
     for env in expected.envs:
@@ -89,7 +125,13 @@ def test_fault_is_reported_with_app_env_file_and_rule(fault: str, fault_json: Ga
             if (f["file"], f["stage"], f["rule"]) == (expected.file, expected.stage, expected.rule)
         ]
         assert found, f"{fault}: no {expected.rule} finding on {expected.file} for {expected.app}/{env}"
-        assert any(f["resource"] == expected.resource and expected.says in f["message"] for f in found), found
+        named = [f for f in found if f["resource"] == expected.resource and expected.says in f["message"]]
+        assert named, found
+        assert all(isinstance(f["line"], int) and f["line"] >= 1 for f in named), named
+        if expected.line_of:
+            text = (fault_tree / expected.file).read_text(encoding="utf-8")
+            line = text[: text.index(expected.line_of)].count("\n") + 1 + expected.line_of.count("\n")
+            assert [f["line"] for f in named] == [line], (named, line)
 
 
 @pytest.mark.parametrize("fault", sorted(MATRIX))
@@ -162,20 +204,22 @@ def test_json_report_structure(fault_json: GateRun) -> None:
     assert set(summary) == {"targets", "services", "documents", "findings", "by_stage"}
     assert set(summary["by_stage"]) == {"render", "schema", "policy", "rules"}
     groups = report["targets"]
-    assert summary["targets"] == len(groups)
+    # one group per target, plus findings tied to no target (a file no kustomization reaches: app, env "-")
+    assert summary["targets"] == len([g for g in groups if g["path"] is not None])
     every = [f for g in groups for f in g["findings"]]
     assert summary["findings"] == len(every) == sum(summary["by_stage"].values())
     for group in groups:
         assert set(group) == {"app", "env", "path", "ok", "findings"}
         assert group["ok"] is (not group["findings"])
         for finding in group["findings"]:
-            assert set(finding) == {"file", "stage", "rule", "resource", "message"}
+            assert set(finding) == {"file", "line", "stage", "rule", "resource", "message"}
+            assert isinstance(finding["line"], int), finding  # every finding names its line
             assert finding["stage"] in summary["by_stage"]
             assert finding["rule"]
             assert finding["message"]
             assert not Path(finding["file"]).is_absolute()
     # Grouped by app, then environment, in a stable order.
-    order = [(g["app"], g["env"]) for g in groups if g["app"] not in ("bootstrap",)]
+    order = [(g["app"], g["env"]) for g in groups if g["app"] not in ("bootstrap",) and g["path"] is not None]
     assert order == sorted(order)
 
 

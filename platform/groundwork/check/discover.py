@@ -80,7 +80,7 @@ def _tree_targets(name: str, top: Path, gitops: Path) -> list[Target]:
     kustomized = {folder for folder in folders if kustomization_file(folder) is not None}
     used: set[Path] = set()
     for folder in kustomized:
-        used |= _references(folder)
+        used |= references(folder)
     targets: list[Target] = []
     for folder in sorted(kustomized - used):
         slug = "__".join(folder.relative_to(gitops).parts)
@@ -98,7 +98,7 @@ def _tree_targets(name: str, top: Path, gitops: Path) -> list[Target]:
     return targets
 
 
-def _references(folder: Path) -> set[Path]:
+def references(folder: Path) -> set[Path]:
     """Local paths (folders and files) a kustomization uses: resources, bases, components, patches, generators."""
     file = kustomization_file(folder)
     try:

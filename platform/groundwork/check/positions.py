@@ -37,6 +37,7 @@ class _Source:
     patch: bool  # a patch layered over the object, not the file defining it
     offset: int = 0  # lines before the node's text (an inline patch sits inside kustomization.yaml)
     op_path: FieldPath | None = None  # a JSON 6902 operation: the path it writes
+    fixed_line: int | None = None  # every part of it is reported on this line (a quoted inline patch)
 
 
 class Positions:
@@ -47,10 +48,11 @@ class Positions:
         self._lock = threading.Lock()
 
     def place(self, finding: Finding) -> Finding:
-        if finding.line is not None or finding.document is None:
+        """The finding on its source line; one about a whole file (nothing finer is known) on line 1."""
+        if finding.line is not None:
             return finding
-        found = self.locate(finding.document, finding.field_path)
-        return replace(finding, file=found[0], line=found[1]) if found else finding
+        found = self.locate(finding.document, finding.field_path) if finding.document is not None else None
+        return replace(finding, file=found[0], line=found[1]) if found else replace(finding, line=1)
 
     def locate(self, document: Document, path: FieldPath) -> tuple[Path, int] | None:
         target = document.target
@@ -64,7 +66,7 @@ class Positions:
             if source.patch and depth == 0:
                 continue
             if best is None or depth > best[0]:
-                best = (depth, source.file, line + source.offset)
+                best = (depth, source.file, source.fixed_line or line + source.offset)
         return (best[1], best[2]) if best else None
 
     # --- the kustomization graph ---
@@ -115,13 +117,18 @@ class Positions:
                 text_node = _child(item, "patch")
                 if text_node is None:
                     continue
-                offset = text_node.start_mark.line + (1 if getattr(text_node, "style", None) in ("|", ">") else 0)
+                block = getattr(text_node, "style", None) in ("|", ">")
                 try:
                     inline = list(yaml.compose_all(value["patch"], Loader=_Loader))
                 except yaml.YAMLError:
                     continue
+                # A block scalar's lines are the file's, one below the key; a quoted one-line patch's are not:
+                # then the entry's own line is what the finding names.
+                offset = text_node.start_mark.line + 1 if block else 0
+                fixed = None if block else text_node.start_mark.line + 1
                 for node in inline:
-                    yield from _patch_sources(file, node, document, bool(selector), offset)
+                    for source in _patch_sources(file, node, document, bool(selector), offset):
+                        yield replace(source, fixed_line=fixed)
 
     def _generated(self, file: Path, root: yaml.MappingNode, document: Document) -> Iterator[_Source]:
         """A ConfigMap or Secret from a generator: its entry in the kustomization."""

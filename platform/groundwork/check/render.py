@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,14 @@ from groundwork.check.discover import kustomization_file
 from groundwork.check.errors import ToolMissing
 from groundwork.check.goenv import go_env
 from groundwork.check.model import Document, Finding, Stage, Target
+from groundwork.check.sourcefiles import count_documents, reached_files, source_problems, yaml_problems
 from groundwork.check.sources import Key, SourceIndex, lookup
 from groundwork.paths import KUSTOMIZATION
 
 TARGET_LABEL = "groundwork.dev/check-target"
 BATCH_SIZE = 40
 RENDER_TIMEOUT_SECONDS = 300
+SCALE_RULE = "kustomize-scale"
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -138,11 +140,18 @@ def _render_batch(
     except subprocess.TimeoutExpired:
         if len(batch) > 1:
             raise _BatchFailed from None
-        return {batch[0]: _render_failed(batch[0], f"kustomize did not finish in {RENDER_TIMEOUT_SECONDS} s", root)}
+        return {batch[0]: _too_big(batch[0])}
     if done.returncode != 0:
         if len(batch) > 1:
             raise _BatchFailed
         target = batch[0]
+        problems = source_problems(target.path)  # a file that is not YAML: named with its own line
+        if problems:
+            findings = [
+                replace(Finding.on_target(target, p.file, Stage.RENDER, p.rule, p.message), line=p.line)
+                for p in problems
+            ]
+            return {target: Rendered(findings=findings, target=target)}
         # kustomize's own words on the overlay itself read better than through the scratch wrapper.
         direct = subprocess.run(
             [str(kubectl), "kustomize", str(target.path)],
@@ -210,18 +219,17 @@ def _source_of(sources: dict[Key, Path], body: dict[str, Any], target: Target) -
 def _read_files(target: Target) -> Rendered:
     result = Rendered(target=target)
     for path in target.files:
+        problems = yaml_problems(path)  # syntax errors and duplicate keys, each on its own line
+        if problems:
+            result.findings += [
+                replace(Finding.on_target(target, p.file, Stage.RENDER, p.rule, p.message), line=p.line)
+                for p in problems
+            ]
+            continue
         try:
             bodies = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             result.findings.append(Finding.on_target(target, path, Stage.RENDER, "read", f"cannot read: {error}"))
-            continue
-        except yaml.YAMLError as error:
-            where = getattr(error, "problem_mark", None)
-            line = f" (line {where.line + 1})" if where is not None else ""
-            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-            result.findings.append(
-                Finding.on_target(target, path, Stage.RENDER, "yaml", f"invalid YAML{line}: {problem}")
-            )
             continue
         for number, body in enumerate(bodies, start=1):
             if isinstance(body, dict) and "apiVersion" not in body and "kind" not in body:
@@ -234,10 +242,39 @@ def _read_files(target: Target) -> Rendered:
     return result
 
 
+def _too_big(target: Target) -> Rendered:
+    """kustomize ran out of time on one overlay: its scaling limit (its build time grows faster than the number
+    of documents), reported with the count, not as a bare timeout."""
+    files = reached_files(target.path)
+    count = count_documents(files)
+    message = (
+        f"kustomize's scaling limit: the overlay reaches {count} documents in {len(files)} files, and kustomize did "
+        f"not build them in {RENDER_TIMEOUT_SECONDS} s (its build time grows faster than the document count; "
+        "about 9,000 documents exceed the limit): split the overlay into several Argo CD Applications"
+    )
+    file = kustomization_file(target.path) or target.path
+    finding = replace(Finding.on_target(target, file, Stage.RENDER, SCALE_RULE, message), line=1)
+    return Rendered(findings=[finding], target=target)
+
+
 def _render_failed(target: Target, message: str, root: Path) -> Rendered:
     file = kustomization_file(target.path) or target.path
     finding = Finding.on_target(target, file, Stage.RENDER, "kustomize-build", message)
-    return Rendered(findings=[finding], target=target)
+    return Rendered(findings=[replace(finding, line=_entry_line(file, message))], target=target)
+
+
+def _entry_line(file: Path, message: str) -> int:
+    """The line of the kustomization's entry kustomize's error names (a missing resource, a bad patch path),
+    else 1 (the kustomization as a whole)."""
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    for number, line in enumerate(lines, start=1):
+        entry = line.strip().removeprefix("- ").removeprefix("path:").strip().strip("'\"")
+        if entry and not entry.endswith(":") and not entry.startswith("#") and entry in message:
+            return number
+    return 1
 
 
 def _clean_error(stderr: str, replacements: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ from groundwork.check.catalog_rule import catalog_findings
 from groundwork.check.discover import discover, locate
 from groundwork.check.errors import ToolMissing
 from groundwork.check.guardrails import guardrail_findings
+from groundwork.check.limits import size_findings, unreached_findings
 from groundwork.check.model import Document, Finding, Report
 from groundwork.check.policy import checkov_kinds, find_policies, run_native, run_policies
 from groundwork.check.positions import Positions
@@ -27,6 +28,7 @@ from groundwork.check.rules.promtool import find_promtool, run_rules
 from groundwork.check.validate import models
 from groundwork.check.validate.core import KUBERNETES_VERSION
 from groundwork.check.validate.dispatch import SchemaJudge
+from groundwork.paths import APPS_DIR
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ def run_check(path: Path, options: CheckOptions, progress: Callable[[str], None]
         judged.append(marked(side.submit(judge.finish), "Argo CD / External Secrets schemas (node)"))
         report.findings += run_native(documents)
         report.findings += guardrail_findings(documents)  # PSS control by control, RBAC
+        report.findings += size_findings(documents)  # the API server's object size limits
+        report.findings += unreached_findings(report.targets, gitops / APPS_DIR)  # files nothing renders
         report.findings += catalog_findings(root, documents)  # GW_CATALOG_1: mesh policy vs declared callers
         mark("native policies")
         for future in judged:
