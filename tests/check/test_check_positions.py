@@ -14,9 +14,9 @@ from groundwork.check import render
 from groundwork.check.discover import discover
 from groundwork.check.guardrails import pss_findings
 from groundwork.check.limits import CONFIG_DATA_RULE, OBJECT_RULE, size_findings, unreached_findings
-from groundwork.check.model import Finding
+from groundwork.check.model import Finding, Target
 from groundwork.check.positions import Positions
-from groundwork.check.render import find_kubectl, render_all
+from groundwork.check.render import Rendered, find_kubectl, render_stream
 
 DEPLOYMENT = {
     "apiVersion": "apps/v1",
@@ -68,6 +68,14 @@ def _app(tmp_path: Path, overlay: dict[str, Any], files: dict[str, Any] | None =
     for name, content in (files or {}).items():
         _write(dev / name, content)
     return gitops
+
+
+def render_all(targets: list[Target], kubectl: Path, root: Path) -> Rendered:
+    result = Rendered()
+    for rendered in render_stream(targets, kubectl, root):
+        result.documents += rendered.documents
+        result.findings += rendered.findings
+    return result
 
 
 def _placed(gitops: Path) -> list[Finding]:

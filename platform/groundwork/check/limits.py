@@ -21,6 +21,7 @@ from typing import Any
 
 from groundwork.check.model import NO_ENV, Document, Finding, Stage, Target
 from groundwork.check.sourcefiles import reached_files
+from groundwork.paths import CATALOG_FILE
 
 MiB = 1024 * 1024
 OBJECT_LIMIT_BYTES = 3 * MiB // 2
@@ -29,7 +30,7 @@ OBJECT_RULE = "GW_LIMIT_OBJECT_SIZE"
 CONFIG_DATA_RULE = "GW_LIMIT_CONFIG_DATA_SIZE"
 UNREACHED_RULE = "unreached-file"
 SOURCE_SUFFIXES = (".yaml", ".yml", ".json")
-NOT_KUSTOMIZE = frozenset({"catalog-info.yaml"})  # read by Backstage through the root catalog-info.yaml
+NOT_KUSTOMIZE = frozenset({CATALOG_FILE})  # read by Backstage through the root catalog-info.yaml
 
 
 def size_findings(documents: Sequence[Document]) -> list[Finding]:
