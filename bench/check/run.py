@@ -12,8 +12,12 @@ command that produced them to bench/results/check-<date>.md and .json.
   or Argo CD schemas, no promtool), so the ratio understates what the gate saves.
 
 Usage: uv run python bench/check/run.py [--sizes 10,50,200] [--naive-max 200] [--keep]
+                                       [--baseline REF [--rounds N]]
 With --naive-max below the largest size, the naive side of larger fleets is extrapolated linearly per app from
-the largest measured size, and the results say so.
+the largest measured size, and the results say so (--naive-max 0: no naive loop).
+With --baseline, the groundwork of git revision REF (exported with `git archive`, its own policies/) judges the
+same fleets too, alternating with this checkout's, N rounds each (medians reported): "before" and "after" of a
+change, side by side in one run.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class Row:
     naive_extrapolated: bool
     load_before: float
     load_after: float
+    baseline: Timing | None = None
+    baseline_ok: bool | None = None
 
     @property
     def speedup(self) -> float | None:
@@ -103,13 +109,25 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_gate(fleet: Path) -> tuple[Timing, bool, int]:
+def export_revision(revision: str, dest: Path) -> Path:
+    """The tree of a git revision of this repository, as files (its platform/ goes first on PYTHONPATH)."""
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", revision], cwd=REPO, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def run_gate(fleet: Path, checkout: Path | None = None) -> tuple[Timing, bool, int]:
+    env = dict(os.environ)
+    if checkout is not None:  # that checkout's groundwork package, and so its policies/
+        env["PYTHONPATH"] = os.pathsep.join([str(checkout / "platform"), env.get("PYTHONPATH", "")]).strip(os.pathsep)
     cpu, start = children_cpu(), time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "groundwork", "check", str(fleet), "--json"],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     timing = Timing(time.perf_counter() - start, children_cpu() - cpu)
     try:
@@ -153,6 +171,13 @@ def run_naive(fleet: Path, kubectl: str, checkov: list[str]) -> tuple[Timing, bo
     return Timing(time.perf_counter() - start, children_cpu() - cpu), ok
 
 
+def _median(runs: list[tuple[Timing, bool, int]]) -> tuple[Timing, bool, int]:
+    walls = sorted(r[0].wall for r in runs)
+    cpus = sorted(r[0].cpu for r in runs)
+    middle = len(runs) // 2
+    return Timing(walls[middle], cpus[middle]), all(r[1] for r in runs), runs[-1][2]
+
+
 def write_results(rows: list[Row], command: str, notes: list[str]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
@@ -186,6 +211,21 @@ def write_results(rows: list[Row], command: str, notes: list[str]) -> Path:
             f"| {row.apps} | {row.documents} | {row.gate.wall:.1f} s / {row.gate.cpu:.1f} s | {naive} | {speedup} "
             f"| {row.load_before:.1f} / {row.load_after:.1f} |"
         )
+    compared = [row for row in rows if row.baseline is not None]
+    if compared:
+        lines += [
+            "",
+            "| apps | baseline gate wall / CPU | this gate wall / CPU | ratio (wall, this / baseline) | CPU ratio |",
+            "| ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for row in compared:
+            assert row.baseline is not None
+            lines.append(
+                f"| {row.apps} | {row.baseline.wall:.1f} s / {row.baseline.cpu:.1f} s | {row.gate.wall:.1f} s / "
+                f"{row.gate.cpu:.1f} s | {row.gate.wall / row.baseline.wall:.2f} | "
+                f"{row.gate.cpu / row.baseline.cpu:.2f} |"
+            )
+        lines.append(f"Baseline judged every fleet clean: {all(r.baseline_ok for r in compared)}")
     lines += [
         "",
         "Both sides judged every fleet clean: " + str(all(r.gate_ok and r.naive_ok is not False for r in rows)),
@@ -202,6 +242,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,50,200", help="fleet sizes (apps), comma-separated")
     parser.add_argument("--naive-max", type=int, default=None, help="largest fleet to time the naive loop on")
     parser.add_argument("--keep", action="store_true", help="keep the generated fleets (printed)")
+    parser.add_argument("--baseline", default=None, help="git revision whose gate judges the same fleets too")
+    parser.add_argument("--rounds", type=int, default=1, help="gate runs per side and size (medians reported)")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     naive_max = args.naive_max if args.naive_max is not None else max(sizes)
@@ -225,6 +267,12 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-check-"))
     try:
         template = render_template(work / "template" / TEMPLATE_APP)
+        baseline = export_revision(args.baseline, work / "baseline") if args.baseline else None
+        if args.baseline:
+            notes.append(
+                f"baseline: the gate of `{args.baseline}` (git archive, its own policies/) on the same fleets, "
+                f"alternating with this checkout's, {args.rounds} round(s) each, medians."
+            )
         subprocess.run([*checkov, "--version"], capture_output=True, check=False, env={**os.environ, **OFFLINE})
         per_app: float | None = None
         per_app_cpu: float | None = None
@@ -232,8 +280,18 @@ def main() -> None:
             fleet = build_fleet(template, work / f"fleet-{size}", size)
             if size == sizes[0]:  # warm caches (uv tool env, npm validator, checkov kinds) outside the timings
                 run_gate(fleet)
+                if baseline is not None:
+                    run_gate(fleet, baseline)
             load_before = os.getloadavg()[0]
-            gate, gate_ok, documents = run_gate(fleet)
+            runs: list[tuple[Timing, bool, int]] = []
+            before: list[tuple[Timing, bool, int]] = []
+            for _ in range(max(1, args.rounds)):
+                if baseline is not None:
+                    before.append(run_gate(fleet, baseline))
+                    print(f"{size:4d} apps: baseline gate    {before[-1][0].wall:6.1f} s wall", flush=True)
+                runs.append(run_gate(fleet))
+                print(f"{size:4d} apps: groundwork check {runs[-1][0].wall:6.1f} s wall", flush=True)
+            gate, gate_ok, documents = _median(runs)
             print(f"{size:4d} apps: groundwork check {gate.wall:6.1f} s wall, {gate.cpu:6.1f} s CPU", flush=True)
             naive: Timing | None = None
             naive_ok: bool | None = None
@@ -245,9 +303,10 @@ def main() -> None:
             elif per_app is not None and per_app_cpu is not None:
                 naive, extrapolated = Timing(per_app * size, per_app_cpu * size), True
                 notes.append(f"naive loop at {size} apps extrapolated from the per-app time at {naive_max} apps.")
-            rows.append(
-                Row(size, documents, gate, gate_ok, naive, naive_ok, extrapolated, load_before, os.getloadavg()[0])
-            )
+            row = Row(size, documents, gate, gate_ok, naive, naive_ok, extrapolated, load_before, os.getloadavg()[0])
+            if before:
+                row.baseline, row.baseline_ok, _ = _median(before)
+            rows.append(row)
             if not args.keep:
                 shutil.rmtree(fleet)
     finally:
