@@ -39,9 +39,9 @@ MATRIX: dict[str, Fault] = {
         "no-readiness", ENVS, _app_file("no-readiness", "deployment.yaml"), "policy", "CKV_K8S_9",
         "Deployment no-readiness/no-readiness", "Readiness Probe",
     ),
-    "image :latest in prod": Fault(
-        "latest-prod", ("prod",), _app_file("latest-prod", "deployment.yaml"), "policy", "CKV_K8S_14",
-        "Deployment latest-prod/latest-prod", "not latest",
+    "image :latest in prod": Fault(  # set by the prod overlay's images: entry, and blamed on it
+        "latest-prod", ("prod",), "gitops/apps/latest-prod/overlays/prod/kustomization.yaml", "policy", "CKV_K8S_14",
+        "Deployment latest-prod/latest-prod", "not latest", "- name: ghcr.io",
     ),
     "kind: Secret": Fault(
         "with-secret", ENVS, _app_file("with-secret", "secret.yaml"), "policy", "CKV_GW_3",

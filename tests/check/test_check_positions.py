@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from groundwork.check import render
+from groundwork.check.checkov_fields import field_for
 from groundwork.check.discover import discover
 from groundwork.check.guardrails import pss_findings
 from groundwork.check.limits import CONFIG_DATA_RULE, OBJECT_RULE, size_findings, unreached_findings
@@ -206,3 +207,14 @@ def test_a_file_no_kustomization_reaches_is_reported(tmp_path: Path) -> None:
     _write(gitops / "apps/shop/.copier-answers.yml", {"service_name": "shop"})
     findings = unreached_findings(discover(gitops), gitops / "apps")
     assert [(f.app, f.file.name, f.rule, f.line) for f in findings] == [("shop", "forgotten.yaml", "unreached-file", 1)]
+
+
+def test_an_image_check_is_placed_on_the_overlay_images_entry(tmp_path: Path) -> None:
+    gitops = _app(tmp_path, {"images": [{"name": "ghcr.io/acme/shop", "newTag": "latest"}]})
+    rendered = render_all(discover(gitops), find_kubectl(), gitops.parent)
+    [deployment] = [d for d in rendered.documents if d.kind == "Deployment"]
+    path = field_for("CKV_K8S_14", deployment.body)
+    assert path == ("spec", "template", "spec", "containers", 0, "image")
+    assert field_for("CKV_K8S_9", deployment.body) == ()
+    kustomization = gitops / "apps/shop/overlays/dev/kustomization.yaml"
+    assert Positions().locate(deployment, path) == (kustomization, _line_of(kustomization, "- name: ghcr.io"))

@@ -25,6 +25,7 @@ import yaml
 
 from groundwork import tools
 from groundwork.check.cache import cache_root
+from groundwork.check.checkov_fields import field_for
 from groundwork.check.discover import kustomization_file
 from groundwork.check.model import Document, Finding, Stage
 from groundwork.errors import GroundworkError, ToolBroken
@@ -171,7 +172,8 @@ def run_policies(
             raise ToolBroken(
                 f"checkov reported {check.check_id} on {check.file}:{check.lines[0]}, which the gate did not write"
             )
-        findings.append(Finding.about(document, Stage.POLICY, check.check_id, check.name))
+        field = field_for(check.check_id, document.body)
+        findings.append(Finding.about(document, Stage.POLICY, check.check_id, check.name, field))
     return findings
 
 

@@ -38,6 +38,7 @@ class _Source:
     offset: int = 0  # lines before the node's text (an inline patch sits inside kustomization.yaml)
     op_path: FieldPath | None = None  # a JSON 6902 operation: the path it writes
     fixed_line: int | None = None  # every part of it is reported on this line (a quoted inline patch)
+    image: bool = False  # an `images:` entry of a kustomization: it sets the whole image field
 
 
 class Positions:
@@ -81,6 +82,7 @@ class Positions:
             return
         root = nodes[0]
         content = _plain(root)
+        yield from _images(file, root, document)
         yield from self._patches(folder, file, root, content, document)
         yield from self._generated(file, root, document)
         for key in ("components", "resources", "bases"):
@@ -166,6 +168,21 @@ class Positions:
         return nodes
 
 
+def _images(file: Path, root: yaml.MappingNode, document: Document) -> Iterator[_Source]:
+    """The kustomization's `images:` entries: each rewrites the image field of the containers it names."""
+    listed = _child(root, "images")
+    for item in listed.value if isinstance(listed, yaml.SequenceNode) else []:
+        if isinstance(item, yaml.MappingNode):
+            yield _Source(file, item, True, image=True)
+
+
+def _repository(image: str) -> str:
+    """`ghcr.io/acme/shop:1.0@sha256:...` -> `ghcr.io/acme/shop`."""
+    image = image.split("@", 1)[0]
+    head, _, last = image.rpartition("/")
+    return f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
+
+
 def _patch_sources(file: Path, node: yaml.Node, document: Document, targeted: bool, offset: int) -> Iterator[_Source]:
     if isinstance(node, yaml.SequenceNode):  # JSON 6902: a list of operations, aimed by the entry's target
         if not targeted:
@@ -187,6 +204,13 @@ def _patch_sources(file: Path, node: yaml.Node, document: Document, targeted: bo
 def _depth(source: _Source, path: FieldPath, body: Mapping[str, Any]) -> tuple[int, int]:
     """How much of `path` the source holds, and the line (1-based) of the deepest part it holds."""
     node = source.node
+    if source.image:  # an images: entry holds the whole image field of the containers whose image it names
+        rendered = _at(body, path)
+        entry = _plain(node)
+        names = {str(entry.get(k)) for k in ("name", "newName") if isinstance(entry, Mapping) and entry.get(k)}
+        if path and path[-1] == "image" and isinstance(rendered, str) and _repository(rendered) in names:
+            return len(path), node.start_mark.line + 1
+        return 0, node.start_mark.line + 1
     if source.op_path is not None:
         steps = source.op_path
         if tuple(path[: len(steps)]) != steps:
