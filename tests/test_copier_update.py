@@ -16,9 +16,10 @@ import pytest
 
 from render_support import service_answers
 
-SERVICE = Path("templates/service")
-DROPPED = SERVICE / "docs/runbook.md.jinja"  # added in the "newer" version
-CHANGED = SERVICE / "Dockerfile.jinja"  # changed between versions
+# The service template of each stack (root copier.yml's `stack` question picks the folder).
+SERVICE = {"python": Path("templates/service"), "node": Path("templates/service-node")}
+DROPPED = "docs/runbook.md.jinja"  # added in the "newer" version
+CHANGED = "Dockerfile.jinja"  # changed between versions
 LOCAL_EDIT = "\n## Our team's notes\n\nDeploys happen on Tuesdays.\n"
 
 
@@ -50,13 +51,19 @@ def tree(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.fixture(params=list(SERVICE))
+def stack(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def template_repo(repo_root: Path, tmp_path: Path) -> Path:
+def template_repo(repo_root: Path, tmp_path: Path, stack: str) -> Path:
     tpl = tmp_path / "template"
     snapshot_checkout(repo_root, tpl)
-    head = {DROPPED: (tpl / DROPPED).read_bytes(), CHANGED: (tpl / CHANGED).read_bytes()}
-    (tpl / DROPPED).unlink()
-    (tpl / CHANGED).write_bytes(b"# an older Dockerfile\n" + head[CHANGED])
+    dropped, changed = SERVICE[stack] / DROPPED, SERVICE[stack] / CHANGED
+    head = {dropped: (tpl / dropped).read_bytes(), changed: (tpl / changed).read_bytes()}
+    (tpl / dropped).unlink()
+    (tpl / changed).write_bytes(b"# an older Dockerfile\n" + head[changed])
     commit_all(tpl, "older template")
     git(tpl, "tag", "v0.1.0")
     for rel, content in head.items():
@@ -66,8 +73,8 @@ def template_repo(repo_root: Path, tmp_path: Path) -> Path:
     return tpl
 
 
-def test_update_to_head_keeps_local_edit_and_equals_fresh_copy(template_repo: Path, tmp_path: Path) -> None:
-    answers = service_answers(service_name="ledger", downstreams=["payment"])
+def test_update_to_head_keeps_local_edit_and_equals_fresh_copy(template_repo: Path, tmp_path: Path, stack: str) -> None:
+    answers = service_answers(service_name="ledger", downstreams=["payment"], stack=stack)
     project = tmp_path / "ledger"
     copier.run_copy(str(template_repo), project, data=answers, defaults=True, quiet=True, vcs_ref="v0.1.0")
     assert not (project / "docs/runbook.md").exists()
@@ -84,6 +91,8 @@ def test_update_to_head_keeps_local_edit_and_equals_fresh_copy(template_repo: Pa
     updated, expected = tree(project), tree(fresh)
     assert updated["README.md"].decode() == expected["README.md"].decode() + LOCAL_EDIT
     assert "_commit: v0.2.0" in updated[".copier-answers.yml"].decode()
+    assert f"stack: {stack}" in updated[".copier-answers.yml"].decode()
+    assert ("package-lock.json" in updated) == (stack == "node")
     del updated["README.md"], expected["README.md"]
     assert sorted(updated) == sorted(expected)
     differing = [name for name in expected if updated[name] != expected[name]]

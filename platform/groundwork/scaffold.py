@@ -17,6 +17,7 @@ from copier.errors import CopierWarning
 from groundwork.errors import DestinationExists, GroundworkError, InvalidAnswer
 
 _COPIER_VALIDATION = re.compile(r"^Validation error for question '(?P<question>[^']+)': (?P<message>.*)$", re.S)
+_COPIER_CHOICE = re.compile(r"^Invalid choice for '(?P<question>[^']+)': (?P<message>.*)$", re.S)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ServiceAnswers:
     downstreams: tuple[str, ...] = field(default=())
     container_registry: str | None = None
     gitops_repo: str | None = None
+    stack: str | None = None
 
     def as_data(self) -> dict[str, object]:
         data = {key: value for key, value in asdict(self).items() if value is not None}
@@ -120,7 +122,10 @@ def _copy(template: str, template_name: str, data: Mapping[str, object], dest: P
 
 
 def lock_dependencies(project: Path) -> None:
-    """Write the generated project's uv.lock, which its Dockerfile and CI install from (`--locked`)."""
+    """Write the generated project's uv.lock, which its Dockerfile and CI install from (`--locked`). A Node
+    project needs nothing: the template ships its package-lock.json, pinned in one place, templates/service-node/."""
+    if not (project / "pyproject.toml").is_file():
+        return
     uv = shutil.which("uv")
     if uv is None:
         raise GroundworkError(
@@ -139,4 +144,7 @@ def _answer_error(error: ValueError) -> GroundworkError:
     match = _COPIER_VALIDATION.match(str(error))
     if match:
         return InvalidAnswer(match["message"].strip(), question=match["question"])
+    match = _COPIER_CHOICE.match(str(error))
+    if match:
+        return InvalidAnswer(f"{match['question']}: {match['message'].strip()}", question=match["question"])
     return InvalidAnswer(str(error).strip().splitlines()[0] if str(error).strip() else repr(error))

@@ -28,7 +28,7 @@ FLEET = {
     3: {"dev-syncs-automatically"},
     4: set(),
     5: {"catalog-located"},
-    6: {"contract-documented", "team-load"},
+    6: {"contract-documented", "stacks-conform", "team-load"},
 }
 
 

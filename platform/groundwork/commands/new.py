@@ -20,6 +20,7 @@ _OPTION_FOR_QUESTION = {
     "downstreams": "--calls",
     "container_registry": "--registry",
     "gitops_repo": "--gitops-repo",
+    "stack": "--stack",
     "consumers": "--consumers",
     "public_host": "--public-host",
     "image_tag": "--image-tag",
@@ -68,13 +69,18 @@ def new_service(
     slo_latency_target: Annotated[
         float | None, typer.Option("--slo-latency-target", help="Latency SLO in percent.")
     ] = None,
+    stack: Annotated[
+        str | None,
+        typer.Option("--stack", help="python (FastAPI, the default) or node (TypeScript, Fastify)."),
+    ] = None,
     template: Annotated[
         str | None, typer.Option("--template", help="Template source (default: this groundwork checkout).")
     ] = None,
     vcs_ref: Annotated[str | None, typer.Option("--ref", help="Template git tag or commit to render.")] = None,
     lock: Annotated[bool, typer.Option("--lock/--no-lock", help="Run 'uv lock' in the new project.")] = True,
 ) -> None:
-    """Scaffold a service (FastAPI app, telemetry, health, resilience, Dockerfile, CI) and its GitOps entry."""
+    """Scaffold a service (FastAPI or Fastify app, telemetry, health, resilience, Dockerfile, CI) and its GitOps
+    entry."""
     from groundwork.registry import register_service  # copier and ruamel.yaml: only when the command runs
     from groundwork.scaffold import DeployAnswers, RenderJob, ServiceAnswers, lock_dependencies, render_all
 
@@ -87,6 +93,7 @@ def new_service(
         downstreams=_names(calls),
         container_registry=registry,
         gitops_repo=gitops_repo,
+        stack=stack,
     )
     deploy_options = {
         "--consumers": consumers or None,
@@ -133,7 +140,8 @@ def new_service(
         registration = register_service(rendered[1].parents[2], name, team, org)
         for changed in registration.changed:
             typer.echo(f"registered '{name}' in {changed}")
-    typer.echo(f"next: cd {rendered[0]} && uv run pytest")
+    check = "npm ci && npm test" if (rendered[0] / "package.json").is_file() else "uv run pytest"
+    typer.echo(f"next: cd {rendered[0]} && {check}")
 
 
 def _gitops_dir(gitops: Path | None, template: str | None) -> Path:

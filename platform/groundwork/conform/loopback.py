@@ -22,7 +22,20 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            return self._read_chunks()
         return self.rfile.read(int(self.headers.get("content-length") or 0))
+
+    def _read_chunks(self) -> bytes:
+        body = b""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
+                    pass
+                return body
+            body += self.rfile.read(size)
+            self.rfile.readline()  # the CRLF after each chunk
 
 
 class LoopbackServer:

@@ -16,6 +16,8 @@ from groundwork.readiness.entries import Entry
 from groundwork.scaffold import ServiceAnswers, render
 
 SERVICE_TEMPLATE = "service"
+# The service template's folder per stack (copier.yml's `stack` question picks one).
+STACK_TEMPLATES = ("service", "service-node")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ def rendered(root: Path, entries: Sequence[Entry], scratch: Path, template: Path
     copy = scratch / "template"
     copy.mkdir(parents=True)
     shutil.copy2(source / COPIER_FILE, copy / COPIER_FILE)
-    shutil.copytree(source / TEMPLATES_DIR / SERVICE_TEMPLATE, copy / TEMPLATES_DIR / SERVICE_TEMPLATE)
+    for folder in STACK_TEMPLATES:
+        if (source / TEMPLATES_DIR / folder).is_dir():
+            shutil.copytree(source / TEMPLATES_DIR / folder, copy / TEMPLATES_DIR / folder)
     paths: dict[str, Path] = {}
     labels: dict[str, str] = {}
     for entry in entries:

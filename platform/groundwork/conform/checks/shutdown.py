@@ -14,6 +14,7 @@ IN_FLIGHT = HTTP_MAX_CONNECTIONS
 # The downstream holds the in-flight calls until this long after SIGTERM, so they are surely in flight then.
 RELEASE_AFTER_SECONDS = 0.3
 EXIT_CODES = (0, -15, 143)
+READINESS_WAIT_SECONDS = 1.0
 
 
 def check_shutdown(session: Session) -> None:
@@ -44,15 +45,7 @@ def check_shutdown(session: Session) -> None:
 
     signalled = time.monotonic()
     process.terminate()
-    try:
-        ready = http.get(f"{session.url}/readyz", timeout=2)
-        body = ready.json_or_none()
-        failed = body.get("failed") if isinstance(body, dict) else None
-        ok = ready.status == 503 and isinstance(failed, list) and "shutdown" in failed
-        evidence = f"/readyz right after SIGTERM: {ready.status} {ready.body[:120].decode(errors='replace')}"
-    except http.TransportError:
-        ok, evidence = True, "/readyz right after SIGTERM: connection refused (listener closed)"
-    rec.check("shutdown.readiness", ok, evidence)
+    rec.check("shutdown.readiness", *_readiness_after_sigterm(session.url, signalled))
     time.sleep(max(0.0, RELEASE_AFTER_SECONDS - (time.monotonic() - signalled)))
     for downstream in session.downstreams.values():
         downstream.release()
@@ -74,4 +67,25 @@ def check_shutdown(session: Session) -> None:
             evidence += f" (others: {failed_calls[:2]})"
     else:
         evidence += "no in-flight request to drain (no /v1/chain hook)"
+    if code not in EXIT_CODES:
+        evidence += f"; last output: {process.tail(3)}"
     rec.check("shutdown.drain", ok, evidence)
+
+
+def _readiness_after_sigterm(url: str, signalled: float) -> tuple[bool, str]:
+    """/readyz within READINESS_WAIT_SECONDS of SIGTERM (the signal is handled asynchronously): 503 naming
+    shutdown, or the listener closed."""
+    last = ""
+    while True:
+        try:
+            ready = http.get(f"{url}/readyz", timeout=2)
+        except http.TransportError:
+            return True, f"{time.monotonic() - signalled:.2f} s after SIGTERM: connection refused (listener closed)"
+        body = ready.json_or_none()
+        failed = body.get("failed") if isinstance(body, dict) else None
+        last = f"{ready.status} {ready.body[:120].decode(errors='replace')}"
+        if ready.status == 503 and isinstance(failed, list) and "shutdown" in failed:
+            return True, f"{time.monotonic() - signalled:.2f} s after SIGTERM: /readyz {last}"
+        if time.monotonic() - signalled > READINESS_WAIT_SECONDS:
+            return False, f"/readyz still {last} {READINESS_WAIT_SECONDS:g} s after SIGTERM"
+        time.sleep(0.02)

@@ -1,10 +1,13 @@
 """Item 6, team autonomy: the platform contract is documented, and every service follows it whatever its stack
 (health endpoints and the probes on them, the RED metric names, the OTEL variables, the identity labels, its
-own namespace behind a Service on port 80). Inverse Conway: a team owning more than 3 services is a warning,
-unless its Group is marked platform-supported."""
+own namespace behind a Service on port 80), and every stack the fleet runs has a passing `groundwork conform`
+report (docs/conformance/<stack>.json): the contract is proven from outside, not only asserted.
+Inverse Conway: a team owning more than 3 services is a warning, unless its Group is marked
+platform-supported."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from groundwork.catalog.entities import PLATFORM_SUPPORTED
@@ -43,10 +46,14 @@ CONTRACT_TERMS = (
     VERSION_LABEL,
 )
 MAX_SERVICES_PER_TEAM = 3
+# One `groundwork conform --json` report per stack the fleet runs (scripts/conformance-reports writes them;
+# the tests re-run the suite on both templates and keep these in step).
+CONFORMANCE_DIR = "docs/conformance"
+DEFAULT_STACK = "python"
 
 
 def assess(context: Context) -> list[Check]:
-    checks = [_contract_documented(context)]
+    checks = [_contract_documented(context), _stacks_conform(context)]
     for entry in context.entries:
         checks += [
             _health_endpoints(context, entry),
@@ -69,6 +76,40 @@ def _contract_documented(context: Context) -> Check:
         [f"{CONTRACT} does not define {', '.join(missing)}"] if missing else [],
         f"{CONTRACT} defines the endpoints, metrics, logs, OTEL variables and labels the checks rely on",
         Evidence(files=(CONTRACT,), counts={"terms": len(CONTRACT_TERMS)}),
+    )
+
+
+def _stacks_conform(context: Context) -> Check:
+    """Every stack the fleet runs has a passing conformance report for the current contract version."""
+    from groundwork.conform.contract import CLAUSES, CONTRACT_VERSION
+
+    stacks: dict[str, list[str]] = defaultdict(list)
+    for entry in context.entries:
+        stacks[str(entry.answer("stack") or DEFAULT_STACK)].append(entry.name)
+    problems: list[str] = []
+    files: list[str] = []
+    for stack in sorted(stacks):
+        rel = f"{CONFORMANCE_DIR}/{stack}.json"
+        files.append(rel)
+        try:
+            report = json.loads((context.root / rel).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            problems.append(f"{rel} (the {stack} stack's conformance report) cannot be read: {type(error).__name__}")
+            continue
+        results = report.get("results", []) if isinstance(report, dict) else []
+        statuses = {str(r.get("clause")): r.get("status") for r in results if isinstance(r, dict)}
+        if not isinstance(report, dict) or report.get("contract") != CONTRACT_VERSION:
+            problems.append(f"{rel} is not a platform contract {CONTRACT_VERSION} report: re-run it")
+        elif set(statuses) != set(CLAUSES) or any(status != "pass" for status in statuses.values()):
+            failing = sorted(c for c in CLAUSES if statuses.get(c) != "pass")
+            problems.append(f"{rel}: {', '.join(failing[:5])} not passed")
+    listed = "; ".join(f"{stack}: {', '.join(sorted(names))}" for stack, names in sorted(stacks.items()))
+    return judged(
+        "stacks-conform",
+        problems,
+        f"{len(stacks)} stacks in the fleet ({listed}), each with a passing platform contract "
+        f"{CONTRACT_VERSION} conformance report ({', '.join(files)})",
+        Evidence(files=tuple(files), counts={"stacks": len(stacks), "clauses": len(CLAUSES)}),
     )
 
 

@@ -1,0 +1,98 @@
+// RED metrics with the platform's names and buckets (prom-client), plus per-downstream call metrics.
+// Probes and /metrics are counted too; `route` is the route template, `unmatched` when no route matched.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+import { LATENCY_BUCKETS } from "./about.js";
+
+export const UNMATCHED_ROUTE = "unmatched";
+export const OTHER_METHOD = "_OTHER";
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
+const REQUEST_LABELS = ["method", "route", "status"] as const;
+
+/** The method as a bounded label value: the standard methods, or _OTHER. */
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
+}
+
+export class RedMetrics {
+  private readonly requests: Counter<(typeof REQUEST_LABELS)[number]>;
+  private readonly duration: Histogram<(typeof REQUEST_LABELS)[number]>;
+  private readonly inFlight: Gauge;
+
+  constructor(registry: Registry) {
+    this.requests = new Counter({
+      name: "http_requests_total",
+      help: "HTTP requests served, by method, route template and status code.",
+      labelNames: REQUEST_LABELS,
+      registers: [registry],
+    });
+    this.duration = new Histogram({
+      name: "http_request_duration_seconds",
+      help: "Time to serve an HTTP request, by method, route template and status code.",
+      labelNames: REQUEST_LABELS,
+      buckets: [...LATENCY_BUCKETS],
+      registers: [registry],
+    });
+    this.inFlight = new Gauge({
+      name: "http_requests_in_flight",
+      help: "HTTP requests being served right now.",
+      registers: [registry],
+    });
+  }
+
+  started(): void {
+    this.inFlight.inc();
+  }
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.inFlight.dec();
+    this.requests.inc(labels);
+    this.duration.observe(labels, seconds);
+  }
+}
+
+export type Outcome = "ok" | "error" | "rejected";
+
+/** downstream_requests_total{downstream, outcome} counts each outbound attempt (rejected: the breaker was
+ * open, no network attempt); downstream_circuit_open{downstream} is 1 while a breaker is open. */
+export class ClientMetrics {
+  private readonly requests: Counter<"downstream" | "outcome">;
+  private readonly circuitOpen: Gauge<"downstream">;
+
+  constructor(registry: Registry) {
+    this.requests = new Counter({
+      name: "downstream_requests_total",
+      help: "Outbound call attempts by downstream and outcome (ok, error, rejected by an open breaker).",
+      labelNames: ["downstream", "outcome"],
+      registers: [registry],
+    });
+    this.circuitOpen = new Gauge({
+      name: "downstream_circuit_open",
+      help: "1 while the circuit breaker towards a downstream is open, else 0.",
+      labelNames: ["downstream"],
+      registers: [registry],
+    });
+  }
+
+  /** Create a downstream's series at zero, so dashboards and alerts see them before any traffic. */
+  register(downstream: string): void {
+    for (const outcome of ["ok", "error", "rejected"] as const) this.requests.inc({ downstream, outcome }, 0);
+    this.circuitOpen.set({ downstream }, 0);
+  }
+
+  count(downstream: string, outcome: Outcome): void {
+    this.requests.inc({ downstream, outcome });
+  }
+
+  setCircuitOpen(downstream: string, open: boolean): void {
+    this.circuitOpen.set({ downstream }, open ? 1 : 0);
+  }
+}
+
+/** A registry with the process_* (and nodejs_*) collectors. */
+export function buildRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}

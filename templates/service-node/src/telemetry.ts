@@ -1,0 +1,111 @@
+// The three signals of every request from two Fastify hooks: a server span (W3C context extracted from the
+// headers), RED metrics and the JSON access line. The span's context travels on the request
+// (`request.traceContext`), which the handlers pass to outbound calls and logs.
+import { performance } from "node:perf_hooks";
+
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  propagation,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from "@opentelemetry/api";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+
+import type { RequestLine } from "./logs.js";
+import { methodLabel, OTHER_METHOD, UNMATCHED_ROUTE, type RedMetrics } from "./metrics.js";
+
+// Probes and scrapes are counted and logged, but not traced: they would drown the traces that matter.
+const UNTRACED_PATHS = new Set(["/livez", "/readyz", "/startupz", "/metrics"]);
+
+interface RequestTelemetry {
+  start: number;
+  method: string;
+  span: Span | undefined;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    telemetry: RequestTelemetry | null;
+    traceContext: Context | null;
+  }
+}
+
+export interface TelemetryOptions {
+  tracer: Tracer | undefined;
+  metrics: RedMetrics | undefined;
+  accessLog: ((line: RequestLine) => void) | undefined;
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+}
+
+export function installTelemetry(app: FastifyInstance, options: TelemetryOptions): void {
+  const { tracer, metrics, accessLog } = options;
+  app.decorateRequest("telemetry", null);
+  app.decorateRequest("traceContext", null);
+
+  app.addHook("onRequest", (request, _reply, done) => {
+    const method = methodLabel(request.method);
+    let span: Span | undefined;
+    if (tracer !== undefined && !UNTRACED_PATHS.has(pathOf(request.url))) {
+      const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+      span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+      request.traceContext = trace.setSpan(parent, span);
+    }
+    request.telemetry = { start: performance.now(), method, span };
+    metrics?.started();
+    done();
+  });
+
+  app.addHook("onResponse", (request, reply, done) => {
+    const state = request.telemetry;
+    if (state === null) {
+      done();
+      return;
+    }
+    const seconds = (performance.now() - state.start) / 1000;
+    const route = routeOf(request);
+    const status = reply.statusCode;
+    metrics?.observe(state.method, route, status, seconds);
+    const span = state.span;
+    if (span !== undefined && span.isRecording()) {
+      if (route !== UNMATCHED_ROUTE) span.updateName(`${state.method} ${route}`);
+      span.setAttributes({
+        "http.request.method": state.method,
+        "url.path": pathOf(request.url),
+        "http.response.status_code": status,
+        ...(route !== UNMATCHED_ROUTE ? { "http.route": route } : {}),
+        ...(state.method === OTHER_METHOD ? { "http.request.method_original": request.method } : {}),
+      });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span?.end();
+    if (accessLog !== undefined) {
+      const line: RequestLine = {
+        method: state.method,
+        route,
+        path: pathOf(request.url),
+        status,
+        duration_ms: Math.round(seconds * 1_000_000) / 1000,
+      };
+      if (span !== undefined) {
+        const context = span.spanContext();
+        line.trace_id = context.traceId;
+        line.span_id = context.spanId;
+      }
+      accessLog(line);
+    }
+    done();
+  });
+}
+
+/** The matched route's template, or `unmatched` (Fastify's not-found handler has no route URL). */
+function routeOf(request: FastifyRequest): string {
+  return request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
+}
