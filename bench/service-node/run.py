@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,7 +45,8 @@ SERVICE = "benchnode"
 CONFIGS = ("a", "b", "c")
 LABELS = {"a": "(a) telemetry off", "b": "(b) template instrumentation", "c": "(c) stock auto-instrumentation"}
 # The stock instrumentation, installed into the rendered project only: pinned here, in one place.
-STOCK_PACKAGES = ("@opentelemetry/auto-instrumentations-node@0.82.0", "@opentelemetry/sdk-node@0.300.0")
+# (The release line of the template's SDK: 0.82 needs @opentelemetry/api 1.10, which its core 2.x refuses.)
+STOCK_PACKAGES = ("@opentelemetry/auto-instrumentations-node@0.81.2", "@opentelemetry/sdk-node@0.223.0")
 TARGET_SHARE_OF_STOCK = 0.5
 RATIO = 0.1
 RESULTS = pybench.RESULTS
@@ -81,6 +83,7 @@ def scaffold(work: Path) -> Path:
     sh(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], cwd=project)
     sh(["npm", "run", "build"], cwd=project)
     sh(["npm", "install", "--no-save", "--no-audit", "--no-fund", *STOCK_PACKAGES], cwd=project)
+    shutil.copy2(HERE / "stock.mjs", project / "stock.mjs")  # resolves the packages from the project
     return project
 
 
@@ -100,8 +103,10 @@ def start(processes: pybench.Processes, config: str, project: Path, sink: str, l
             APP_ACCESS_LOG="false",
             OTEL_EXPORTER_OTLP_ENDPOINT=sink,
             OTEL_SERVICE_NAME=f"{SERVICE}-c",
+            OTEL_METRICS_EXPORTER="none",  # traces only, like (b): its metrics are scraped, not pushed
+            OTEL_LOGS_EXPORTER="none",
         )
-        command = ["node", "--import", str(HERE / "stock.mjs"), "dist/src/main.js"]
+        command = ["node", "--import", "./stock.mjs", "dist/src/main.js"]
     stderr = (logs / f"server-{config}.stderr").open("w", encoding="utf-8")
     processes.files.append(stderr)
     process = processes.start(

@@ -6,12 +6,12 @@
 import { register } from "node:module";
 
 register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
+delete process.env.OTEL_SDK_DISABLED; // for the SDK below; set back for the app once it has started
 
 const { NodeSDK } = await import("@opentelemetry/sdk-node");
 const { getNodeAutoInstrumentations } = await import("@opentelemetry/auto-instrumentations-node");
 const { ParentBasedSampler, TraceIdRatioBasedSampler } = await import("@opentelemetry/sdk-trace-base");
 
-delete process.env.OTEL_SDK_DISABLED;
 const sdk = new NodeSDK({
   instrumentations: [getNodeAutoInstrumentations({ "@opentelemetry/instrumentation-fs": { enabled: false } })],
   sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),

@@ -11,6 +11,7 @@ from typing import Any
 
 from groundwork.conform.loopback import LoopbackServer, QuietHandler
 
+TRACES_PATH = "/v1/traces"
 SPAN_KIND_SERVER = 2
 SPAN_KIND_CLIENT = 3
 
@@ -37,6 +38,9 @@ class OtlpReceiver(LoopbackServer):
         class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.read_body()
+                if self.path.split("?")[0] != TRACES_PATH:  # metrics or logs exporters: not the suite's business
+                    self.reply(404, b"{}")
+                    return
                 if self.headers.get("content-encoding") == "gzip":
                     body = gzip.decompress(body)
                 content_type = (self.headers.get("content-type") or "").split(";")[0].strip()
