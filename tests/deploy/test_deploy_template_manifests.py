@@ -5,7 +5,6 @@ images, and mesh/network policies that admit exactly the declared consumers."""
 from __future__ import annotations
 
 import copy
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -329,12 +328,7 @@ def test_service_monitor_scrapes_the_contract_metrics_endpoint(app: RenderedApp)
     assert monitor["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
 
 
-def test_dashboard_ships_as_a_configmap_the_grafana_sidecar_loads(app: RenderedApp) -> None:
+def test_no_dashboard_copy_ships_with_the_service(app: RenderedApp) -> None:
+    """The fleet's one service dashboard (gitops/addons/dashboards) shows every service: no ConfigMap here."""
     for env in ENVS:
-        config_map = one(app.built(env), "ConfigMap", f"{app.service}-dashboard")
-        assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
-        ((name, text),) = config_map["data"].items()
-        assert name == f"{app.service}.json"
-        dashboard = json.loads(text)
-        assert dashboard["uid"] == f"gw-{app.service}"[:40]
-        assert dashboard["title"] == f"{app.service}: golden signals and SLOs"
+        assert [d for d in app.built(env) if d["kind"] == "ConfigMap"] == []

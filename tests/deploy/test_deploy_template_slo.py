@@ -57,8 +57,13 @@ def latency_le(app: RenderedApp) -> str:
 def test_recording_rules_cover_every_window_of_both_slis(app: RenderedApp) -> None:
     (sli, _alerts) = rule_groups(app)["groups"]
     records = {rule["record"]: rule["expr"] for rule in sli["rules"]}
+    objectives = [  # the service's own objectives, for the fleet's service dashboard (test_service_dashboard.py)
+        "namespace_job:slo_availability_error_budget:ratio",
+        "namespace_job:slo_latency_error_budget:ratio",
+        "namespace_job:slo_latency_threshold:seconds",
+    ]
     assert sorted(records) == sorted(
-        f"namespace_job:slo_{slo}_errors:ratio_rate{window}" for slo in SLOS for window in WINDOWS
+        [f"namespace_job:slo_{slo}_errors:ratio_rate{window}" for slo in SLOS for window in WINDOWS] + objectives
     )
     selector = f'namespace="{app.service}", job="{app.service}", route!~"/livez|/readyz|/startupz|/metrics"'
     for window in WINDOWS:
@@ -100,7 +105,8 @@ def test_rules_pass_promtool_check(app: RenderedApp, tmp_path: Path) -> None:
     rules.write_text(yaml.safe_dump(rule_groups(app)))
     result = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 16 rules found" in result.stdout
+    # 10 SLI recordings, 3 recorded objectives, 6 alerts
+    assert "SUCCESS: 19 rules found" in result.stdout
 
 
 def _series(app: RenderedApp, metric: str, labels: dict[str, str], values: str) -> dict[str, str]:

@@ -117,14 +117,15 @@ def test_the_fleet_as_json_passes_strict_with_provisioning_not_yet_proven(capsys
 @pytest.mark.slow
 def test_strict_and_fail_under_exit_1_below_the_bar(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     root = copy_repo(tmp_path / "repo")
-    (root / "gitops/apps/search/base/dashboard.json").unlink()
+    rule = root / "gitops/apps/search/base/prometheusrule.yaml"
+    rule.write_text(rule.read_text().replace(":slo_availability_error_budget:", ":slo_availability_budget:"))
     argv = ["--format", "markdown", "--service-repos", str(fleet_repos())]
     code, out, err = cli(capsys, str(root), *argv, "--strict")
     assert code == 1
     assert out.startswith("### groundwork readiness: 4/6, 1 not yet proven")
     assert "❔ not yet proven" in out
     assert err.strip().splitlines()[-1] == "readiness --strict: 1 item(s) failed: 2 Basic monitoring"
-    assert "search: gitops/apps/search/base/dashboard.json is missing" in out
+    assert "search: no PrometheusRule of gitops/apps/search/base/ records namespace_job:slo_availability_error" in out
     code, out, err = cli(capsys, str(root), *argv, "--fail-under", "5")
     assert code == 1
     assert err.strip().splitlines()[-1] == "readiness 4/6 is under --fail-under 5"

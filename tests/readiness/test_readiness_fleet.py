@@ -82,7 +82,7 @@ def test_the_json_validates_and_carries_the_evidence(report: Report) -> None:
         assert subject in check["message"] or check["service"] is None, check
     by_name = {(c["name"], c["service"]): c for c in checks}
     assert by_name[("stacks-build-under-mocks", None)]["evidence"]["counts"]["eks_resources"] > 10
-    assert by_name[("dashboard", "order")]["evidence"]["files"] == ["gitops/apps/order/base/dashboard.json"]
+    assert by_name[("dashboard", "order")]["evidence"]["files"] == ["gitops/addons/dashboards/service.json"]
     assert (
         by_name[("ci-ends-in-gitops-pr", "order")]["evidence"]["files"][0]
         == "acme/order (rendered)/.github/workflows/ci.yml"

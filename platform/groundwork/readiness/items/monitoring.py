@@ -31,8 +31,14 @@ SPEC = ItemSpec(
     "Does every service expose /metrics (scraped), JSON logs and traces, with a dashboard and SLO alerts?",
 )
 NAME_LABEL = "app.kubernetes.io/name"
-DASHBOARD_LABEL = "grafana_dashboard"
 FLEET_DASHBOARDS = Path(GITOPS_DIR) / ADDONS_DIR / "dashboards"
+SERVICE_DASHBOARD = FLEET_DASHBOARDS / "service.json"
+# What a service's PrometheusRule records about its own SLOs, for the service dashboard.
+OBJECTIVE_RECORDS = (
+    "namespace_job:slo_availability_error_budget:ratio",
+    "namespace_job:slo_latency_error_budget:ratio",
+    "namespace_job:slo_latency_threshold:seconds",
+)
 OTLP_ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 
@@ -151,51 +157,40 @@ def _tracing(context: Context, entry: Entry) -> Check:
 
 
 def _dashboard(context: Context, entry: Entry) -> Check:
-    kustomization = entry.kustomization(BASE_DIR)
-    files: list[tuple[str, str]] = []  # (file relative to base, where it is named)
-    if kustomization is not None:
-        for index, generator in enumerate(as_list(kustomization.body.get("configMapGenerator"))):
-            generator = as_mapping(generator)
-            labels = as_mapping(as_mapping(generator.get("options")).get("labels"))
-            if str(labels.get(DASHBOARD_LABEL)) != "1":
-                continue
-            for file_index, spec in enumerate(as_list(generator.get("files"))):
-                where = kustomization.where("configMapGenerator", index, "files", file_index)
-                files.append((str(spec).split("=", 1)[-1], where))
-    if not files:
-        return judged(
-            "dashboard",
-            [
-                f"{entry.name}: {entry.rel(BASE_DIR, KUSTOMIZATION)} generates no ConfigMap labelled "
-                f'{DASHBOARD_LABEL}: "1", so Grafana has no dashboard for it'
-            ],
-            "",
-            service=entry.name,
-        )
+    """The service's dashboard is the fleet's one service dashboard (its `namespace` and `service` variables set
+    to the service), which shows budgets from the objectives the service's PrometheusRule records."""
+    shown = context.shown(context.root / SERVICE_DASHBOARD)
     problems: list[str] = []
     panels = 0
-    for name, where in files:
-        shown = entry.rel(BASE_DIR, name)
-        path = context.root / shown
-        if not path.is_file():
-            problems.append(f"{entry.name}: {shown} is missing (named by {where})")
-            continue
-        try:
-            dashboard = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            problems.append(f"{entry.name}: {shown} is not JSON")
-            continue
-        count = _panel_count(dashboard)
-        panels += count
-        if count == 0:
-            problems.append(f"{entry.name}: {shown} has no panels")
-        elif f'namespace=\\"{entry.name}\\"' not in json.dumps(dashboard):
-            problems.append(f'{entry.name}: no query of {shown} selects namespace="{entry.name}"')
+    try:
+        board = json.loads((context.root / SERVICE_DASHBOARD).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        board = None
+        problems.append(f"{entry.name}: the fleet's service dashboard {shown} is missing or not JSON")
+    if board is not None:
+        panels = _panel_count(board)
+        variables = {str(as_mapping(v).get("name")) for v in as_list(as_mapping(board.get("templating")).get("list"))}
+        missing = sorted({"namespace", "service"} - variables)
+        if missing:
+            problems.append(f"{entry.name}: {shown} has no variable {' or '.join(missing)} to pick the service")
+    objectives = {
+        str(as_mapping(rule).get("record"))
+        for found in entry.of_kind("PrometheusRule", BASE_DIR)
+        for group in as_list(as_mapping(found.body.get("spec")).get("groups"))
+        for rule in as_list(as_mapping(group).get("rules"))
+        if as_mapping(as_mapping(rule).get("labels")).get("namespace") == entry.name
+    }
+    absent = sorted(set(OBJECTIVE_RECORDS) - objectives)
+    if absent:
+        problems.append(
+            f"{entry.name}: no PrometheusRule of {entry.rel(BASE_DIR)}/ records {', '.join(absent)} for namespace"
+            f" {entry.name}, so the service dashboard cannot show its budgets"
+        )
     return judged(
         "dashboard",
         problems,
-        f"{entry.name} has a dashboard of {panels} panels",
-        Evidence(files=tuple(entry.rel(BASE_DIR, name) for name, _ in files), counts={"panels": panels}),
+        f"{entry.name} is shown by the fleet's service dashboard ({panels} panels) with its own SLO objectives",
+        Evidence(files=(shown,), counts={"panels": panels}),
         service=entry.name,
     )
 

@@ -1,0 +1,134 @@
+"""gitops/ renders the same objects as before it stopped repeating itself, object by object, for every app,
+environment and add-on; the only differences are the ones listed (and justified) in ALLOWED.
+
+BEFORE is the last commit of main before the restructuring (issue 12). Every target of both trees is rendered
+the way the gate and Argo CD render it (`kubectl kustomize`, or the plain YAML files of a folder), and each
+object, keyed by (kind, namespace, name), is compared after ALLOWED has had its say.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import subprocess
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from bootstrap_support import kustomize
+
+from groundwork.check.discover import discover
+
+BEFORE = "a3d3b9f58e7477ee6af9a1b0e3cbc4c7ee783798"
+OBJECTIVES = (
+    "namespace_job:slo_availability_error_budget:ratio",
+    "namespace_job:slo_latency_error_budget:ratio",
+    "namespace_job:slo_latency_threshold:seconds",
+)
+
+Key = tuple[str, str, str]
+Objects = dict[Key, dict[str, Any]]
+
+
+def _without_objective_records(rule: dict[str, Any]) -> dict[str, Any]:
+    body = copy.deepcopy(rule)
+    for group in body["spec"]["groups"]:
+        group["rules"] = [r for r in group["rules"] if r.get("record") not in OBJECTIVES]
+    return body
+
+
+# (what changed, why) -> how to tell an object of it: before (None: added), after (None: removed), or both.
+ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, Any] | None], bool]]] = {
+    "service-dashboard-copies-removed": (
+        "each app's ConfigMap <service>-dashboard is gone: the fleet's one service dashboard shows every service",
+        lambda key, before, after: after is None and key[0] == "ConfigMap" and key[2].endswith("-dashboard"),
+    ),
+    "service-dashboard-provisioned-once": (
+        "the dashboards add-on adds ConfigMap monitoring/dashboard-service (gitops/addons/dashboards/service.json)",
+        lambda key, before, after: before is None and key == ("ConfigMap", "monitoring", "dashboard-service"),
+    ),
+    "slo-objectives-recorded": (
+        "each app's PrometheusRule <service>-slo records its error budgets and latency threshold as series, "
+        "for the service dashboard; every other rule is unchanged",
+        lambda key, before, after: (
+            key[0] == "PrometheusRule"
+            and before is not None
+            and after is not None
+            and _without_objective_records(after) == before
+        ),
+    ),
+}
+
+
+def _export_before(repo_root: Path, dest: Path) -> Path:
+    done = subprocess.run(
+        ["git", "archive", "--format=tar", BEFORE, "gitops"], cwd=repo_root, capture_output=True, check=False
+    )
+    assert done.returncode == 0, f"this test needs main's history down to {BEFORE}: {done.stderr.decode()}"
+    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
+        archive.extractall(dest, filter="data")
+    return dest / "gitops"
+
+
+def _render(gitops: Path) -> dict[tuple[str, str, str], Objects]:
+    rendered: dict[tuple[str, str, str], Objects] = {}
+    for target in discover(gitops):
+        objects: Objects = {}
+        if target.mode == "kustomize":
+            for document in kustomize(target.path):
+                metadata = document.get("metadata") or {}
+                objects[(document["kind"], metadata.get("namespace", ""), metadata.get("name", ""))] = document
+        else:  # plain files: Kubernetes objects by kind and name, anything else (Helm values) by file and index
+            for file in target.files:
+                for index, document in enumerate(yaml.safe_load_all(file.read_text(encoding="utf-8"))):
+                    if isinstance(document, dict) and "kind" in document:
+                        metadata = document.get("metadata") or {}
+                        key = (document["kind"], metadata.get("namespace", ""), metadata.get("name", ""))
+                    else:
+                        key = ("file", file.relative_to(gitops).as_posix(), str(index))
+                    objects[key] = {"document": document} if not isinstance(document, dict) else document
+        rendered[(target.app, target.env, target.path.relative_to(gitops).as_posix())] = objects
+    return rendered
+
+
+@pytest.fixture(scope="module")
+def trees(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[Any, Objects], dict[Any, Objects]]:
+    before = _export_before(repo_root, tmp_path_factory.mktemp("before"))
+    return _render(before), _render(repo_root / "gitops")
+
+
+def test_every_app_environment_and_addon_renders_the_same_objects(
+    trees: tuple[dict[Any, Objects], dict[Any, Objects]],
+) -> None:
+    before, after = trees
+    assert sorted(after) == sorted(before), "the set of rendered targets changed"
+    unexplained: list[str] = []
+    used: set[str] = set()
+    for target in sorted(before):
+        old, new = before[target], after[target]
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) == new.get(key):
+                continue
+            reasons = [name for name, (_, allows) in ALLOWED.items() if allows(key, old.get(key), new.get(key))]
+            if reasons:
+                used.update(reasons)
+            else:
+                unexplained.append(
+                    f"{target}: {key} {'added' if key not in old else 'removed' if key not in new else 'changed'}"
+                )
+    assert not unexplained, "differences not in ALLOWED:\n" + "\n".join(unexplained)
+    assert used == set(ALLOWED), f"listed changes that no longer happen: {sorted(set(ALLOWED) - used)}"
+
+
+def test_the_diff_catches_a_changed_object(trees: tuple[dict[Any, Objects], dict[Any, Objects]]) -> None:
+    """The comparison is real: one changed field of one Deployment is a difference no reason allows."""
+    before, _ = trees
+    target = next(t for t in sorted(before) if t[2].startswith("apps/") and t[1] == "prod")
+    key = next(k for k in before[target] if k[0] == "Deployment")
+    changed = copy.deepcopy(before[target][key])
+    changed["spec"]["template"]["spec"]["containers"][0]["image"] += "-other"
+    assert changed != before[target][key]
+    assert not any(allows(key, before[target][key], changed) for _, allows in ALLOWED.values())
