@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -110,10 +111,13 @@ def test_console_script_has_no_traceback_on_bad_input(tmp_path: Path) -> None:
 
 
 def test_service_and_its_gitops_entry_are_rendered_together(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = Path(__file__).resolve().parents[1]
+    for part in ("catalog-info.yaml", "catalog", "gitops"):
+        copy = shutil.copytree if (repo / part).is_dir() else shutil.copy2
+        copy(repo / part, tmp_path / part)
     gitops = tmp_path / "gitops"
-    gitops.mkdir()
     code = run(
-        ["new", "service", "ledger", "--team", "team-ledger", "--domain", "finance", "--calls", "payment"]
+        ["new", "service", "ledger", "--team", "team-payments", "--domain", "payments", "--calls", "payment"]
         + ["--consumers", "gateway", "--dest", str(tmp_path / "ledger"), "--gitops", str(gitops), "--no-lock"]
     )
     assert code == 0, capsys.readouterr().err

@@ -18,7 +18,8 @@ from groundwork.registry import register_service
 def platform_repo(repo_root: Path, tmp_path: Path) -> Path:
     repo = tmp_path / "platform"
     (repo / ".github").mkdir(parents=True)
-    (repo / "gitops").mkdir()
+    shutil.copytree(repo_root / "gitops", repo / "gitops")
+    shutil.copytree(repo_root / "catalog", repo / "catalog")
     shutil.copy(repo_root / "catalog-info.yaml", repo / "catalog-info.yaml")
     shutil.copy(repo_root / ".github" / "CODEOWNERS", repo / ".github" / "CODEOWNERS")
     return repo
@@ -31,7 +32,8 @@ def test_new_service_registers_catalog_target_and_codeowners_line(
     before_owners = (platform_repo / ".github" / "CODEOWNERS").read_text()
     code = run(
         ["new", "service", "ledger", "--team", "team-ledger", "--domain", "finance", "--gitops-repo", "acme/platform"]
-        + ["--dest", str(tmp_path / "ledger"), "--gitops", str(platform_repo / "gitops"), "--no-lock"]
+        + ["--new-team", "--new-domain", "--dest", str(tmp_path / "ledger")]
+        + ["--gitops", str(platform_repo / "gitops"), "--no-lock"]
     )
     assert code == 0, capsys.readouterr().err
     catalog = (platform_repo / "catalog-info.yaml").read_text()

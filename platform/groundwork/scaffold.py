@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -83,23 +83,47 @@ def render_all(template: str, jobs: Sequence[RenderJob], vcs_ref: str | None = N
     judged (by rendering) before destinations: a bad name must be reported as such, not as the folder it
     would have made.
     """
-    dests = [job.dest.resolve() for job in jobs]
-    with contextlib.ExitStack() as scratch_dirs:
-        staged: list[Path] = []
-        for job in jobs:
-            scratch = scratch_dirs.enter_context(tempfile.TemporaryDirectory(prefix="groundwork-render-"))
-            staged.append(_copy(template, job.template_name, job.data, Path(scratch) / "project", vcs_ref))
-        for dest in dests:
+    with staged(template, jobs, vcs_ref) as projects:
+        return projects.commit()
+
+
+@dataclass
+class Staged:
+    """Projects rendered into scratch folders, not yet in place: `commit` moves them to their destinations."""
+
+    jobs: Sequence[RenderJob]
+    scratch: list[Path]
+
+    @property
+    def dests(self) -> list[Path]:
+        return [job.dest.resolve() for job in self.jobs]
+
+    def check_destinations(self) -> None:
+        for dest in self.dests:
             if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
                 raise DestinationExists(
                     f"{dest} already exists and is not empty", "choose another --dest or remove it first"
                 )
-        for source, dest in zip(staged, dests, strict=True):
+
+    def commit(self) -> list[Path]:
+        self.check_destinations()
+        for source, dest in zip(self.scratch, self.dests, strict=True):
             if dest.exists():
                 dest.rmdir()
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(source, dest)
-    return dests
+        return self.dests
+
+
+@contextlib.contextmanager
+def staged(template: str, jobs: Sequence[RenderJob], vcs_ref: str | None = None) -> Iterator[Staged]:
+    """Render every job into a scratch folder (answers judged); the folders are gone when the block ends."""
+    with contextlib.ExitStack() as scratch_dirs:
+        projects: list[Path] = []
+        for job in jobs:
+            scratch = scratch_dirs.enter_context(tempfile.TemporaryDirectory(prefix="groundwork-render-"))
+            projects.append(_copy(template, job.template_name, job.data, Path(scratch) / "project", vcs_ref))
+        yield Staged(jobs, projects)
 
 
 def _copy(template: str, template_name: str, data: Mapping[str, object], dest: Path, vcs_ref: str | None) -> Path:

@@ -1,12 +1,16 @@
 """`groundwork new service`: scaffold a service repository and its GitOps entry from the templates."""
 
+import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from groundwork.errors import GroundworkError, InvalidAnswer
-from groundwork.paths import APPS_DIR, GITOPS_DIR, find_template_root
+from groundwork.paths import ANSWERS_FILE, APPS_DIR, GITOPS_DIR, find_template_root
+
+if TYPE_CHECKING:
+    from groundwork.service_plan import PlatformChange, Request
 
 app = typer.Typer(help="Create new things from groundwork's templates.", no_args_is_help=True)
 
@@ -78,11 +82,27 @@ def new_service(
     ] = None,
     vcs_ref: Annotated[str | None, typer.Option("--ref", help="Template git tag or commit to render.")] = None,
     lock: Annotated[bool, typer.Option("--lock/--no-lock", help="Run 'uv lock' in the new project.")] = True,
+    new_team: Annotated[
+        bool, typer.Option("--new-team", help="--team is a new team: add its Group to the catalog.")
+    ] = False,
+    new_domain: Annotated[
+        bool, typer.Option("--new-domain", help="--domain is a new domain: add its Domain and System to the catalog.")
+    ] = False,
+    plan: Annotated[
+        bool,
+        typer.Option("--plan", help="Print which files of which teams the new service's edges change; write nothing."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print everything that would be written or changed; write nothing.")
+    ] = False,
 ) -> None:
     """Scaffold a service (FastAPI or Fastify app, telemetry, health, resilience, Dockerfile, CI) and its GitOps
     entry."""
+    from groundwork.console import progress
+    from groundwork.edges import render_edges, stamp_source, swap_in
     from groundwork.registry import register_service  # copier and ruamel.yaml: only when the command runs
-    from groundwork.scaffold import DeployAnswers, RenderJob, ServiceAnswers, lock_dependencies, render_all
+    from groundwork.scaffold import DeployAnswers, RenderJob, ServiceAnswers, lock_dependencies, staged
+    from groundwork.service_plan import Request, append_entities, plan_platform_change, template_source
 
     service = ServiceAnswers(
         service_name=name,
@@ -113,8 +133,11 @@ def new_service(
         )
     source = template or str(find_template_root())
     jobs = [RenderJob("service", service.as_data(), dest or Path(name))]
+    change = None
+    changed: list[str] = []
+    elsewhere: list[str] = []
     if deploy:
-        entry = _gitops_dir(gitops, template) / APPS_DIR / name
+        gitops_dir = _gitops_dir(gitops, template)
         extras = DeployAnswers(
             consumers=_names(consumers),
             expose=expose,
@@ -125,23 +148,62 @@ def new_service(
             slo_latency_threshold_ms=slo_latency_ms,
             slo_latency_target=slo_latency_target,
         )
-        jobs.append(RenderJob("deploy", {**service.as_data(), **extras.as_data()}, entry))
+        jobs.append(RenderJob("deploy", {**service.as_data(), **extras.as_data()}, gitops_dir / APPS_DIR / name))
+    elif new_team or new_domain or plan:
+        raise GroundworkError("--new-team, --new-domain and --plan change the platform repository", "drop --no-deploy")
     try:
-        rendered = render_all(source, jobs, vcs_ref=vcs_ref)
+        with staged(source, jobs, vcs_ref=vcs_ref) as projects:
+            if deploy:
+                org = (gitops_repo or "acme/platform").split("/")[0]
+                request = Request(name, team, domain, _names(calls), _names(consumers), new_team, new_domain, org)
+                change = plan_platform_change(gitops_dir, request)
+                origin = template_source(find_template_root(), gitops_dir / APPS_DIR, gitops_repo or "acme/platform")
+                for project in projects.scratch:
+                    stamp_source(project / ANSWERS_FILE, origin)
+            projects.check_destinations()
+            with render_edges(source, change.edges) if change else contextlib.nullcontext() as _edges:
+                if plan or dry_run:
+                    _describe(projects.dests, change, request if change else None, dry_run)
+                    return
+                changed = change.describe(request) if change else []
+                elsewhere = change.elsewhere(request) if change else []
+                rendered = projects.commit()
+                if change:
+                    swap_in(change.edges)
+                    append_entities(change)
     except InvalidAnswer as error:
         option = _OPTION_FOR_QUESTION.get(error.question)
         raise InvalidAnswer(f"{error.problem} (set by {option})" if option else error.problem, error.question) from None
     if lock:
-        lock_dependencies(rendered[0])
+        with progress("groundwork new service") as shown:
+            shown(f"uv lock in {rendered[0]}")
+            lock_dependencies(rendered[0])
     typer.echo(f"created service '{name}' in {rendered[0]}")
-    if deploy:
+    if deploy and change:
         typer.echo(f"created its GitOps entry in {rendered[1]} (commit it to the platform repository)")
+        for line in changed:
+            typer.echo(f"updated: {line}")
         org = (gitops_repo or "acme/platform").split("/")[0]
         registration = register_service(rendered[1].parents[2], name, team, org)
-        for changed in registration.changed:
-            typer.echo(f"registered '{name}' in {changed}")
+        for file in registration.changed:
+            typer.echo(f"registered '{name}' in {file}")
+        for line in elsewhere:
+            typer.echo(f"next: {line}")
     check = "npm ci && npm test" if (rendered[0] / "package.json").is_file() else "uv run pytest"
     typer.echo(f"next: cd {rendered[0]} && {check}")
+
+
+def _describe(dests: list[Path], change: "PlatformChange | None", request: "Request | None", dry_run: bool) -> None:
+    if dry_run:
+        typer.echo(f"would create the service repository {dests[0]}")
+        if len(dests) > 1:
+            typer.echo(f"would create its GitOps entry {dests[1]} and register it in catalog-info.yaml and CODEOWNERS")
+    lines = [*change.describe(request), *change.elsewhere(request)] if change and request else []
+    for line in lines:
+        typer.echo(f"would change: {line}" if dry_run else line)
+    if not dry_run and not lines:
+        typer.echo("no other team's files change")
+    typer.echo("nothing was written (--dry-run)" if dry_run else "nothing was written (--plan)")
 
 
 def _gitops_dir(gitops: Path | None, template: str | None) -> Path:
