@@ -39,6 +39,33 @@ BAD_ANSWERS = [
     pytest.param({"container_registry": "ghcr.io/acme/orders:1.0"}, "is not a registry path", id="registry-tag"),
     pytest.param({"gitops_repo": "platform"}, "gitops_repo 'platform' is not a GitHub repository", id="repo-no-owner"),
     pytest.param({"template": "servce"}, "servce", id="typo-template"),
+    pytest.param({"database": "Postgres"}, "Postgres", id="database-wrong-case"),
+    pytest.param({"events": "kafka"}, "events=kafka needs database=postgres", id="events-without-database"),
+    pytest.param(
+        {"database": "postgres", "events": "kafka", "publishes": "orders.events"},
+        "publishes must be a YAML list of topic names",
+        id="publishes-not-list",
+    ),
+    pytest.param(
+        {"database": "postgres", "events": "kafka", "publishes": ["Orders.Events"]},
+        "publishes entry 'Orders.Events' is not a topic name",
+        id="topic-case",
+    ),
+    pytest.param(
+        {"database": "postgres", "events": "kafka", "publishes": ["orders.dlt"]},
+        "ends in '.dlt', which names dead-letter topics",
+        id="publishes-dead-letter-name",
+    ),
+    pytest.param(
+        {"database": "postgres", "events": "kafka", "consumes": ["orders.events"]},
+        "consumes lists 'orders.events', which this service publishes",
+        id="consumes-own-topic",
+    ),
+    pytest.param(
+        {"database": "postgres", "events": "kafka", "consumes": ["stock.events", "stock.events"]},
+        "consumes lists a topic twice",
+        id="consumes-twice",
+    ),
 ]
 
 

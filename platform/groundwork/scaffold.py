@@ -33,10 +33,17 @@ class ServiceAnswers:
     container_registry: str | None = None
     gitops_repo: str | None = None
     stack: str | None = None
+    database: str | None = None
+    events: str | None = None
+    publishes: tuple[str, ...] | None = None
+    consumes: tuple[str, ...] = field(default=())
 
     def as_data(self) -> dict[str, object]:
         data = {key: value for key, value in asdict(self).items() if value is not None}
         data["downstreams"] = list(self.downstreams)
+        if self.publishes is not None:
+            data["publishes"] = list(self.publishes)
+        data["consumes"] = list(self.consumes)
         return data
 
 

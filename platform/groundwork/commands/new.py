@@ -26,6 +26,10 @@ _OPTION_FOR_QUESTION = {
     "gitops_repo": "--gitops-repo",
     "stack": "--stack",
     "consumers": "--consumers",
+    "database": "--database",
+    "events": "--events",
+    "publishes": "--publishes",
+    "consumes": "--consumes",
     "public_host": "--public-host",
     "image_tag": "--image-tag",
     "image_digest": "--image-digest",
@@ -77,6 +81,16 @@ def new_service(
         str | None,
         typer.Option("--stack", help="python (FastAPI, the default) or node (TypeScript, Fastify)."),
     ] = None,
+    database: Annotated[
+        str | None, typer.Option("--database", help="Its own state: 'none' (default) or 'postgres'.")
+    ] = None,
+    events: Annotated[
+        str | None, typer.Option("--events", help="'none' (default) or 'kafka' (outbox and consumer; needs postgres).")
+    ] = None,
+    publishes: Annotated[
+        str | None, typer.Option("--publishes", help="Topics it owns, comma-separated (default: NAME.events).")
+    ] = None,
+    consumes: Annotated[str, typer.Option("--consumes", help="Topics it consumes, comma-separated.")] = "",
     template: Annotated[
         str | None, typer.Option("--template", help="Template source (default: this groundwork checkout).")
     ] = None,
@@ -114,6 +128,10 @@ def new_service(
         container_registry=registry,
         gitops_repo=gitops_repo,
         stack=stack,
+        database=database,
+        events=events,
+        publishes=None if publishes is None else _names(publishes),
+        consumes=_names(consumes),
     )
     deploy_options = {
         "--consumers": consumers or None,

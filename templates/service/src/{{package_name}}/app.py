@@ -17,6 +17,7 @@ from .logs import build_access_log, build_logger, configure_logging
 from .metrics import CONTENT_TYPE_LATEST, ClientMetrics, RedMetrics, build_registry, render
 from .middleware import TelemetryMiddleware
 from .settings import Settings
+from .state import build_state
 from .tracing import PresetTraceIds, build_tracer_provider, root_sampling_bound, shutdown_tracer_provider
 
 
@@ -44,11 +45,19 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
     checks: dict[str, Check] = {
         name: downstream_check(probe_client, client.base_url) for name, client in downstreams.items()
     }
+    state = build_state(
+        settings,
+        tracer=provider.get_tracer(__package__ or about.SERVICE_NAME) if provider is not None else None,
+        registry=registry,
+        log=log,
+    )
+    checks.update(state.checks)
     readiness = Readiness(lifecycle, checks, settings.readiness_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Start-up work (warming caches, migrations checks) goes here, before mark_started().
+        await state.start()
         lifecycle.mark_started()
         log.info(
             "started",
@@ -65,10 +74,11 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
             for client in downstreams.values():
                 await client.aclose()
             await probe_client.aclose()
+            state_closed = await state.stop(settings.flush_seconds)
             flushed = True
             if owns_provider and provider is not None:
                 flushed = shutdown_tracer_provider(provider, settings.flush_seconds)
-            log.info("stopped", spans_flushed=flushed)
+            log.info("stopped", spans_flushed=flushed, state_closed=state_closed)
 
     app = FastAPI(
         title=about.SERVICE_NAME,
@@ -80,6 +90,8 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
     )
     app.include_router(health_router(lifecycle, readiness))
     app.include_router(api_router(about.SERVICE_NAME, downstreams))
+    for router in state.routers:
+        app.include_router(router)
     if registry is not None:
 
         async def metrics() -> Response:
@@ -97,6 +109,7 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
     app.state.lifecycle = lifecycle
     app.state.tracer_provider = provider
     app.state.downstreams = downstreams
+    app.state.state = state
     return app
 
 
