@@ -8,6 +8,7 @@ real PostgreSQL stops, and ready again when it is back."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections import Counter
@@ -18,6 +19,8 @@ import pytest
 from support.fleet import RenderedService, ServiceProcess, clean_environment
 from support.state import alembic, own_database, read_topic
 
+from judges import tool, zizmor_findings
+from render_support import REPO_ROOT
 from servers import KafkaBroker, PostgresServer
 
 pytestmark = pytest.mark.slow
@@ -139,3 +142,26 @@ def test_migrations_run_down_and_up_against_a_real_database(
     assert postgres_server.sql(tables, database.name).strip() == "alembic_version"
     alembic(stateful, database, "upgrade", "head")
     assert postgres_server.sql(tables, database.name).strip() == at_head
+
+
+def test_its_ci_starts_the_servers_and_passes_the_workflow_judges(stateful: RenderedService) -> None:
+    workflow = stateful.path / ".github" / "workflows" / "ci.yml"
+    text = workflow.read_text()
+    assert "run: ci/start-postgres" in text
+    assert "run: ci/start-kafka" in text
+    assert os.access(stateful.path / "ci" / "start-postgres", os.X_OK)
+    assert os.access(stateful.path / "ci" / "start-kafka", os.X_OK)
+    service_pom = (stateful.path / "ci" / "kafka" / "pom.xml").read_text()
+    harness_pom = (REPO_ROOT / "tests" / "servers" / "pom.xml").read_text()
+    assert service_pom.split("<project", 1)[1] == harness_pom.split("<project", 1)[1], (
+        "the service's CI broker and the harness's are the same pinned Kafka"
+    )
+    findings = zizmor_findings(workflow)
+    assert not findings, [f"{f['ident']}: {f['desc']}" for f in findings]
+    schema = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
