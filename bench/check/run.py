@@ -225,7 +225,7 @@ def write_results(rows: list[Row], command: str, notes: list[str]) -> Path:
                 f"{row.gate.cpu:.1f} s | {row.gate.wall / row.baseline.wall:.2f} | "
                 f"{row.gate.cpu / row.baseline.cpu:.2f} |"
             )
-        lines.append(f"Baseline judged every fleet clean: {all(r.baseline_ok for r in compared)}")
+        lines += ["", f"Baseline judged every fleet clean: {all(r.baseline_ok for r in compared)}"]
     lines += [
         "",
         "Both sides judged every fleet clean: " + str(all(r.gate_ok and r.naive_ok is not False for r in rows)),
