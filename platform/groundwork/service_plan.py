@@ -101,10 +101,12 @@ def append_entities(change: PlatformChange) -> None:
         file.write_text(current.rstrip("\n") + "\n" + text, encoding="utf-8")
 
 
-def template_source(template_root: Path, apps: Path, gitops_repo: str) -> str:
-    """The `_src_path` a new project records: the template's git remote, else what the platform's entries
-    record, else the GitOps repository on GitHub. Never a path of this machine (`copier update` must work from
-    any clone)."""
+def template_source(template: str | None, template_root: Path, apps: Path | None, gitops_repo: str) -> str:
+    """The `_src_path` a new project records: --template when it is a git URL, else the template checkout's
+    remote, else what the platform's entries record, else the GitOps repository on GitHub. Never a path of this
+    machine: `copier update` must work from any clone."""
+    if template and _is_url(template):
+        return template
     try:
         origin = subprocess.run(
             ["git", "-C", str(template_root), "remote", "get-url", "origin"],
@@ -115,14 +117,15 @@ def template_source(template_root: Path, apps: Path, gitops_repo: str) -> str:
         ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         origin = ""
-    if "://" in origin or origin.startswith(("git@", "gh:", "gl:")):
+    if _is_url(origin):
         return origin
-    recorded = Counter(
-        str(read_answers(p).get("_src_path"))
-        for p in (apps.iterdir() if apps.is_dir() else [])
-        if (p / ANSWERS_FILE).is_file() and read_answers(p).get("_src_path")
-    )
-    remote = [(count, src) for src, count in recorded.items() if not src.startswith(("/", "."))]
+    entries = [p for p in apps.iterdir() if (p / ANSWERS_FILE).is_file()] if apps is not None and apps.is_dir() else []
+    recorded = Counter(str(read_answers(p).get("_src_path") or "") for p in entries)
+    remote = [(count, src) for src, count in recorded.items() if _is_url(src)]
     if remote:
         return max(remote)[1]
     return f"gh:{gitops_repo}"
+
+
+def _is_url(source: str) -> bool:
+    return "://" in source or source.startswith(("git@", "gh:", "gl:"))
