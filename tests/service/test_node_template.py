@@ -200,3 +200,18 @@ def test_conform_fails_a_node_mutant_naming_the_broken_clause(name: str, node_se
     )
     report = run_conformance(options)
     assert clause in {result.clause for result in report.failed}, "\n".join(report.lines())
+
+
+def test_the_node_dockerfile_and_workflow_pass_zizmor_and_checkov(tmp_path: Path) -> None:
+    from shipping_support import CHECKOV_CONFIG
+
+    from groundwork.tools import scan_directory
+    from judges import zizmor_findings
+
+    project = render_node(tmp_path / "judged", ANSWER_SETS["longest-name-two-downstreams"])
+    findings = zizmor_findings(project / ".github" / "workflows" / "ci.yml")
+    assert not findings, [f"{f['ident']}: {f['desc']}" for f in findings]
+    report = scan_directory(project, ["dockerfile", "github_actions"], config_file=CHECKOV_CONFIG)
+    assert report.ok, "checkov failures:\n" + "\n".join(str(check) for check in report.failed)
+    judged = {r.file for r in report.passed}
+    assert {"/Dockerfile", "/.github/workflows/ci.yml"} <= judged, judged

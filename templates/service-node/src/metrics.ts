@@ -14,10 +14,20 @@ export function methodLabel(method: string): string {
   return KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
 }
 
+type RequestLabel = (typeof REQUEST_LABELS)[number];
+
+interface Series {
+  requests: ReturnType<Counter<RequestLabel>["labels"]>;
+  duration: ReturnType<Histogram<RequestLabel>["labels"]>;
+}
+
 export class RedMetrics {
-  private readonly requests: Counter<(typeof REQUEST_LABELS)[number]>;
-  private readonly duration: Histogram<(typeof REQUEST_LABELS)[number]>;
+  private readonly requests: Counter<RequestLabel>;
+  private readonly duration: Histogram<RequestLabel>;
   private readonly inFlight: Gauge;
+  // The bound series per method, route and status: label values are looked up once, not per request (the
+  // values are bounded: methods, route templates and status codes).
+  private readonly series = new Map<string, Series>();
 
   constructor(registry: Registry) {
     this.requests = new Counter({
@@ -45,10 +55,16 @@ export class RedMetrics {
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
     this.inFlight.dec();
-    this.requests.inc(labels);
-    this.duration.observe(labels, seconds);
+    const key = `${method} ${route} ${status}`;
+    let bound = this.series.get(key);
+    if (bound === undefined) {
+      const labels = { method, route, status: String(status) };
+      bound = { requests: this.requests.labels(labels), duration: this.duration.labels(labels) };
+      this.series.set(key, bound);
+    }
+    bound.requests.inc();
+    bound.duration.observe(seconds);
   }
 }
 

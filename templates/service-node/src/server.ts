@@ -5,6 +5,7 @@ import type { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 
 import { version } from "./about.js";
 import type { Service } from "./app.js";
+import { flushLogs } from "./logs.js";
 import { drainSeconds, flushSeconds, type Settings } from "./settings.js";
 import { shutdownTracerProvider } from "./tracing.js";
 
@@ -35,6 +36,7 @@ export async function serve(service: Service, settings: Settings, provider?: Nod
     await service.closeClients();
     const flushed = provider === undefined || (await shutdownTracerProvider(provider, flushSeconds(settings)));
     log.info({ spans_flushed: flushed }, "stopped");
+    flushLogs();
     process.exit(0);
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
