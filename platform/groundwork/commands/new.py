@@ -199,7 +199,7 @@ def new_service(
     except InvalidAnswer as error:
         option = _OPTION_FOR_QUESTION.get(error.question)
         raise InvalidAnswer(f"{error.problem} (set by {option})" if option else error.problem, error.question) from None
-    if lock:
+    if lock and (rendered[0] / "pyproject.toml").is_file():  # a Node project ships its package-lock.json
         with progress("groundwork new service") as shown:
             shown(f"uv lock in {rendered[0]}")
             lock_dependencies(rendered[0])
