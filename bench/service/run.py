@@ -73,6 +73,9 @@ LABELS = {
     "b-nometrics": "(b) without metrics",
     "b-nolog": "(b) without access log",
 }
+# --baseline REF: (b) of the service rendered from the template at REF, measured in the same rounds.
+BASELINE = "b-baseline"
+BASELINE_PROJECT: list[Path] = []
 TARGET_COST = 0.20
 TARGET_SHARE_OF_STOCK = 0.5
 TARGET_P99_RATIO = 1.5
@@ -177,6 +180,34 @@ class Scaffold:
     sync_seconds: float = 0.0
 
 
+def scaffold_at(work: Path, ref: str) -> Path:
+    """The service rendered from the template at `ref` (locked and synced): the baseline of --baseline."""
+    dest = work / "baseline" / SERVICE
+    command = ["uv", "run", "groundwork", "new", "service", SERVICE, "--team", "t", "--domain", "d"]
+    command += ["--dest", str(dest), "--no-deploy", "--ref", ref]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"groundwork new service --ref {ref} failed ({done.returncode}): {done.stderr.strip()}")
+    done = subprocess.run(["uv", "sync"], cwd=dest, env=clean_env(), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"uv sync of the baseline project failed: {done.stderr.strip()}")
+    return dest
+
+
+def runtime_wheels(work: Path) -> Path:
+    """groundwork-runtime built from this checkout: the rendered service pins it, uv finds it here."""
+    folder = work / "runtime-dist"
+    done = subprocess.run(
+        ["uv", "build", str(REPO / "runtime"), "--out-dir", str(folder), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"uv build runtime failed: {done.stderr.strip()}")
+    return folder
+
+
 def scaffold(work: Path, reps: int) -> tuple[Scaffold, Path]:
     timings = Scaffold()
     project: Path | None = None
@@ -272,10 +303,14 @@ def start_server(
     if config == "a":
         env = clean_env(**base, OTEL_SDK_DISABLED="true", APP_METRICS_ENABLED="false", APP_ACCESS_LOG="false")
         command = [str(python), "-m", PACKAGE]
-    elif config == "b" or config in ABLATIONS:
+    elif config == "b" or config in ABLATIONS or config == BASELINE:
         env = clean_env(**base, OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{sink_port}")
         if config in ABLATIONS:  # its spans apart from (b)'s in the sink
             env.update(ABLATIONS[config], OTEL_SERVICE_NAME=f"{SERVICE}-{config}")
+        if config == BASELINE:  # (b) of the template at --baseline REF
+            env.update(OTEL_SERVICE_NAME=f"{SERVICE}-{config}")
+            python = BASELINE_PROJECT[0] / ".venv" / "bin" / "python"
+            project = BASELINE_PROJECT[0]
         command = [str(python), "-m", PACKAGE]
     else:
         env = clean_env(**base, APP_METRICS_ENABLED="false", APP_ACCESS_LOG="false")
@@ -548,7 +583,8 @@ def verdicts(ratio: dict[str, Any], rss_b: float, signals_ok: bool) -> dict[str,
 def write_results(payload: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = payload["date"][:10]
-    name = f"service-{stamp}" + ("-ablation" if len(payload["summary"]) > len(CONFIGS) else "")
+    extra = "-baseline" if BASELINE in payload["summary"] else "-ablation"
+    name = f"service-{stamp}" + (extra if len(payload["summary"]) > len(CONFIGS) else "")
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     summary, ratio, machine = payload["summary"], payload["ratios"], payload["machine"]
     scaffold_ = payload["scaffold"]
@@ -655,6 +691,11 @@ def main() -> None:
         metavar="NAME:VAR=VALUE[,VAR=VALUE]",
         help="also measure (b) with these variables set, e.g. ratio0:OTEL_TRACES_SAMPLER_ARG=0 (repeatable)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also measure (b) of the service rendered from the template at this git revision, in the same rounds",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (printed)")
     args = parser.parse_args()
     command = "uv run python bench/service/run.py " + " ".join(sys.argv[1:])
@@ -686,7 +727,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-service-"))
     logs = work / "logs"
     logs.mkdir()
+    if args.baseline:
+        configs += (BASELINE,)
+        LABELS[BASELINE] = f"(b) template at {args.baseline}"
     try:
+        os.environ["UV_FIND_LINKS"] = str(runtime_wheels(work))
+        if args.baseline:
+            BASELINE_PROJECT.append(scaffold_at(work, args.baseline))
         timings, project = scaffold(work, args.scaffold_reps)
         python = project / ".venv" / "bin" / "python"
         install_stock_instrumentation(python)

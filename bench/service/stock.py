@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -33,7 +34,15 @@ def main() -> None:
     package, endpoint = sys.argv[1], sys.argv[2]
     settings_module = importlib.import_module(f"{package}.settings")
     app_module = importlib.import_module(f"{package}.app")
-    server_module = importlib.import_module(f"{package}.server")
+    try:  # a service on groundwork-runtime: the runtime's server, named after the service
+        runtime_server = importlib.import_module("groundwork_runtime.server")
+        about = importlib.import_module(f"{package}.about")
+
+        def build_server(app: Any, settings: Any) -> Any:
+            return runtime_server.build_server(app, settings, about.SERVICE_NAME)
+
+    except ModuleNotFoundError:  # a service from before the runtime package: its own server module
+        build_server = importlib.import_module(f"{package}.server").build_server
 
     settings = settings_module.load_settings().model_copy(update={"otel_sdk_disabled": True})
     if settings.tracing_enabled or settings.metrics_enabled or settings.access_log:
@@ -48,7 +57,7 @@ def main() -> None:
     app = app_module.create_app(settings)
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
     try:
-        server_module.build_server(app, settings).run()
+        build_server(app, settings).run()
     finally:
         provider.shutdown()
 

@@ -50,8 +50,8 @@ def steps() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def test_there_are_the_two_workflows() -> None:
-    assert [p.name for p in FILES] == ["ci.yml", "gitops.yml"]
+def test_there_are_the_three_workflows() -> None:
+    assert [p.name for p in FILES] == ["ci.yml", "gitops.yml", "runtime-release.yml"]
 
 
 def test_zizmor_finds_nothing() -> None:
@@ -101,23 +101,25 @@ def test_every_action_is_pinned_like_the_service_template() -> None:
 
 
 def test_permissions_are_empty_by_default_and_least_per_job() -> None:
-    allowed_writes = {("gitops.yml", "comment"): {"pull-requests"}}
+    # The runtime release mints an OIDC token for PyPI's trusted publishing, and only on a runtime-v* tag.
+    allowed_writes = {("gitops.yml", "comment"): {"pull-requests"}, ("runtime-release.yml", "release"): {"id-token"}}
+    pushes = {"runtime-release.yml": {"tags": ["runtime-v*"]}}
     for path in FILES:
         workflow = load(path)
         assert workflow["permissions"] == {}, f"{path.name}: top-level permissions must be {{}}"
         assert set(workflow["on"]) <= {"pull_request", "push"}, f"{path.name}: {set(workflow['on'])}"
-        assert workflow["on"]["push"] == {"branches": ["main"]}
+        assert workflow["on"]["push"] == pushes.get(path.name, {"branches": ["main"]})
         for name, job in workflow["jobs"].items():
             permissions = job["permissions"]
             writes = {scope for scope, level in permissions.items() if level != "read"}
             assert writes == allowed_writes.get((path.name, name), set()), f"{path.name}/{name}: {permissions}"
-            assert set(permissions) <= {"contents", "pull-requests"}, f"{path.name}/{name}: {permissions}"
+            assert set(permissions) <= {"contents", "pull-requests", "id-token"}, f"{path.name}/{name}: {permissions}"
             assert job["timeout-minutes"] <= 90
 
 
 def test_checkouts_leave_no_credentials_and_scripts_expand_no_expressions() -> None:
     checkouts = [step for _, _, step in steps() if str(step.get("uses", "")).startswith("actions/checkout@")]
-    assert len(checkouts) == 4
+    assert len(checkouts) == 5
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
     for workflow, job, step in steps():
         assert "${{" not in step.get("run", ""), f"{workflow}/{job}: '{step.get('name')}' expands an expression"
