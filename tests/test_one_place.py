@@ -21,6 +21,7 @@ NAMES = {
 NOT_A_PATH = {
     ("infra/argocd.py", "bootstrap"): "the name of the AppProject the infrastructure creates",
     ("infra/settings.py", "addons"): "a Pulumi stack configuration key",
+    ("sandbox/up.py", "addons"): "a Pulumi stack configuration key",
     ("prdiff/build.py", "base"): "the scratch folder the base revision is exported to",
     ("readiness/runner.py", "gitops"): "the key of a report's source line",
 }

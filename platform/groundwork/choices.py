@@ -5,10 +5,12 @@ from enum import StrEnum
 
 
 class Env(StrEnum):
-    """Where `groundwork up`/`down`/`doctor` provision: kind on this machine or EKS in AWS."""
+    """Where `groundwork up`/`down`/`doctor` provision: kind on this machine, EKS in AWS, or the Docker-free
+    sandbox (a real control plane with kwok's nodes and Argo CD as host processes)."""
 
     KIND = "kind"
     EKS = "eks"
+    SANDBOX = "sandbox"
 
 
 class Stage(StrEnum):

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from groundwork.commands import check, conform, doctor, dora, new, pr_comment, promote, readiness, up
+from groundwork.commands import check, conform, doctor, dora, new, pr_comment, promote, readiness, sandbox, up
 from groundwork.errors import ExitCode, GroundworkError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app = typer.Typer(
     add_completion=True,
 )
 app.add_typer(new.app, name="new")
+app.add_typer(sandbox.app, name="sandbox")
 app.command("check")(check.check)
 doctor.register(app)
 up.register(app)

@@ -17,7 +17,14 @@ def doctor(
     """
     from groundwork.provision.doctor import diagnose, tools_for
 
-    findings = diagnose(tools_for(env.value))
+    if env is Env.SANDBOX:
+        from groundwork.paths import find_template_root
+        from groundwork.sandbox.doctor import sandbox_findings
+        from groundwork.sandbox.toolchain import Toolchain
+
+        findings = sandbox_findings(Toolchain.for_repository(find_template_root()))
+    else:
+        findings = diagnose(tools_for(env.value))
     for finding in findings:
         typer.echo(finding.line())
     gaps = [finding for finding in findings if not finding.ok]

@@ -7,7 +7,12 @@ import typer
 
 from groundwork.choices import Env
 
-EnvOption = Annotated[Env, typer.Option("--env", help="kind (Docker on this machine) or eks (AWS).")]
+EnvOption = Annotated[
+    Env,
+    typer.Option(
+        "--env", help="kind (Docker on this machine), eks (AWS) or sandbox (no Docker: kwok nodes, host processes)."
+    ),
+]
 
 
 def up(
@@ -30,6 +35,11 @@ def up(
     from groundwork.paths import find_template_root
     from groundwork.provision.orchestrate import Layout, UpOptions, git_origin, provision, real_ports
 
+    if env is Env.SANDBOX:
+        from groundwork.sandbox.up import sandbox_up
+
+        sandbox_up(find_template_root(), typer.echo, timeout_seconds=timeout, dry_run=dry_run)
+        return
     layout = Layout(find_template_root())
     options = UpOptions(env=env.value, timeout_seconds=timeout, repo_url=repo_url, revision=revision, fleet=fleet)
     if dry_run:
@@ -50,6 +60,11 @@ def down(env: EnvOption = Env.KIND) -> None:
     from groundwork.paths import find_template_root
     from groundwork.provision.orchestrate import Layout, real_ports, teardown
 
+    if env is Env.SANDBOX:
+        from groundwork.sandbox.up import sandbox_down
+
+        sandbox_down(find_template_root(), typer.echo)
+        return
     teardown(Layout(find_template_root()), env.value, real_ports(typer.echo))
 
 

@@ -19,6 +19,7 @@ import pulumi_kubernetes as k8s
 
 from groundwork.gitops.versions import ChartPin
 from groundwork.infra.addons import addon_labels
+from groundwork.infra.sandbox import SandboxInstall, install_for_host_processes
 from groundwork.infra.settings import GitSource
 
 ARGOCD_NAMESPACE = "argocd"
@@ -41,6 +42,8 @@ class ArgoCdBootstrapArgs:
     environment: str
     addons: tuple[str, ...]
     annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # The sandbox: Argo CD runs as host processes, so apply its CRDs and configuration instead of the chart.
+    host_processes: SandboxInstall | None = None
 
 
 class ArgoCdBootstrap(pulumi.ComponentResource):
@@ -63,20 +66,26 @@ class ArgoCdBootstrap(pulumi.ComponentResource):
         )
         on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
 
-        release = k8s.helm.v3.Release(
-            f"{resource_name}-chart",
-            name=ARGOCD_RELEASE,
-            chart=args.chart.chart,
-            version=args.chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository),
-            namespace=ARGOCD_NAMESPACE,
-            create_namespace=True,
-            values=dict(args.values),
-            atomic=True,
-            timeout=600,
-            opts=on_cluster,
-        )
-        after_argocd = pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[release]))
+        installed: list[pulumi.Resource]
+        if args.host_processes is not None:
+            installed = install_for_host_processes(resource_name, args.host_processes, on_cluster)
+        else:
+            installed = [
+                k8s.helm.v3.Release(
+                    f"{resource_name}-chart",
+                    name=ARGOCD_RELEASE,
+                    chart=args.chart.chart,
+                    version=args.chart.version,
+                    repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository),
+                    namespace=ARGOCD_NAMESPACE,
+                    create_namespace=True,
+                    values=dict(args.values),
+                    atomic=True,
+                    timeout=600,
+                    opts=on_cluster,
+                )
+            ]
+        after_argocd = pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=installed))
 
         project = k8s.apiextensions.CustomResource(
             f"{resource_name}-project",
@@ -121,7 +130,7 @@ class ArgoCdBootstrap(pulumi.ComponentResource):
             metadata=_metadata(ROOT_APPLICATION),
             spec=root_application_spec(args.source),
             opts=pulumi.ResourceOptions.merge(
-                on_cluster, pulumi.ResourceOptions(depends_on=[release, project, cluster_secret])
+                on_cluster, pulumi.ResourceOptions(depends_on=[*installed, project, cluster_secret])
             ),
         )
         self.register_outputs({"namespace": self.namespace, "rootApplication": self.root_application})

@@ -19,6 +19,7 @@ from groundwork.infra.argocd import ArgoCdBootstrap, ArgoCdBootstrapArgs
 from groundwork.infra.eks import EksCluster, EksClusterArgs
 from groundwork.infra.kind import KindCluster, KindClusterArgs
 from groundwork.infra.kind_config import GATEWAY_HTTP_NODE_PORT, GATEWAY_HTTPS_NODE_PORT
+from groundwork.infra.sandbox import SandboxInstall, load_sandbox_install
 from groundwork.infra.settings import BOOTSTRAP_PATH, Settings
 
 # The values the argo-cd chart is installed with, relative to the bootstrap folder: the same file the
@@ -50,7 +51,7 @@ def load_repository_inputs(repository: Path) -> RepositoryInputs:
     return RepositoryInputs(chart=argocd_pin(repository), argocd_values=values, known_addons=known_addons(bootstrap))
 
 
-def build(settings: Settings, inputs: RepositoryInputs) -> dict[str, object]:
+def build(settings: Settings, inputs: RepositoryInputs, sandbox_state: Path | None = None) -> dict[str, object]:
     """Create the cluster for `settings.env` and bootstrap Argo CD onto it; return the stack outputs."""
     outputs: dict[str, object] = {
         "env": settings.env,
@@ -58,7 +59,16 @@ def build(settings: Settings, inputs: RepositoryInputs) -> dict[str, object]:
         "clusterName": settings.cluster_name,
     }
     cloud: dict[str, pulumi.Input[str]]
-    if settings.kind is not None:
+    host_processes: SandboxInstall | None = None
+    if settings.env == "sandbox":
+        if sandbox_state is None:
+            raise GroundworkError(
+                "the sandbox stack needs the sandbox's state folder", "run 'groundwork up --env sandbox'"
+            )
+        kubeconfig_text, host_processes = load_sandbox_install(sandbox_state, inputs.argocd_values)
+        kubeconfig = pulumi.Output.secret(kubeconfig_text)
+        cloud = {"cloud": "sandbox"}
+    elif settings.kind is not None:
         kind = KindCluster("kind", KindClusterArgs(name=settings.cluster_name, settings=settings.kind))
         kubeconfig: pulumi.Output[str] = kind.kubeconfig
         cloud = {
@@ -96,6 +106,7 @@ def build(settings: Settings, inputs: RepositoryInputs) -> dict[str, object]:
             environment=settings.environment,
             addons=settings.addons,
             annotations=cloud,
+            host_processes=host_processes,
         ),
     )
     outputs["kubeconfig"] = kubeconfig

@@ -20,11 +20,11 @@ from groundwork.paths import BOOTSTRAP_DIR, ENVIRONMENTS, GITOPS_DIR
 
 NAMESPACE = "groundwork"
 
-ENVS = ("kind", "eks")
+ENVS = ("kind", "eks", "sandbox")
 # The folder the root Application syncs (gitops/bootstrap, owned by the GitOps layout).
 BOOTSTRAP_PATH = f"{GITOPS_DIR}/{BOOTSTRAP_DIR}"
 
-Env = Literal["kind", "eks"]
+Env = Literal["kind", "eks", "sandbox"]
 
 CONFIG_KEYS = frozenset(
     {
@@ -55,6 +55,8 @@ CONFIG_KEYS = frozenset(
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _ADDON = re.compile(r"^[a-z][a-z0-9_]*[a-z0-9]$")
 _REPO_URL = re.compile(r"^(https://[^\s/]+/\S+|ssh://[^\s/]+/\S+|git@[^\s:]+:\S+)$")
+# The sandbox's Argo CD runs on this machine and reads the checkout itself.
+_LOCAL_REPO_URL = re.compile(r"^file:///\S+$")
 _REVISION = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9._/]*$")
 _NODE_IMAGE = re.compile(r"^[a-z0-9.\-/]+/node:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$")
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -104,7 +106,8 @@ class EksSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    """One stack's configuration. Exactly one of `kind` and `eks` is set, matching `env`."""
+    """One stack's configuration. `kind` or `eks` is set when `env` names it; the sandbox needs neither
+    (its cluster is started by `groundwork up --env sandbox` before Pulumi runs)."""
 
     env: Env
     environment: str
@@ -126,11 +129,11 @@ def parse_settings(values: Mapping[str, object], known_addons: Collection[str] |
     read = _Reader(values)
     env = read.choice("env", ENVS)
     settings = Settings(
-        env="kind" if env == "kind" else "eks",
+        env="kind" if env == "kind" else "eks" if env == "eks" else "sandbox",
         environment=read.choice("environment", ENVIRONMENTS),
         cluster_name=_cluster_name(read),
         source=GitSource(
-            repo_url=_repo_url(read),
+            repo_url=_repo_url(read, local_allowed=env == "sandbox"),
             revision=read.matching("revision", _REVISION, "a branch, tag or commit such as 'main'"),
         ),
         addons=_addons(read, known_addons),
@@ -150,7 +153,7 @@ def _cluster_name(read: "_Reader") -> str:
     return name
 
 
-def _repo_url(read: "_Reader") -> str:
+def _repo_url(read: "_Reader", local_allowed: bool = False) -> str:
     url = read.string("repoUrl")
     if not url:
         raise InvalidStackConfig(
@@ -159,6 +162,8 @@ def _repo_url(read: "_Reader") -> str:
             f"'pulumi config set {NAMESPACE}:repoUrl https://github.com/<org>/<repo>.git' "
             "(groundwork up --repo-url does it for you)",
         )
+    if local_allowed and _LOCAL_REPO_URL.match(url):
+        return url
     if not _REPO_URL.match(url):
         raise InvalidStackConfig(
             f"config {NAMESPACE}:repoUrl '{url}' is not a Git URL",

@@ -37,6 +37,8 @@ class ProvisionRecord:
     error: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     applications: list[AppState] = field(default_factory=list)
+    # Add-ons this run did not install, each with the reason (the sandbox cannot fetch Helm charts).
+    skipped_addons: dict[str, str] = field(default_factory=dict)
 
     @property
     def total_seconds(self) -> float:
@@ -57,6 +59,7 @@ class ProvisionRecord:
             "total_seconds": self.total_seconds,
             "seconds": {step: round(value, 3) for step, value in self.seconds.items()},
             "applications": [{"name": app.name, "sync": app.sync, "health": app.health} for app in self.applications],
+            "skipped_addons": dict(self.skipped_addons),
         }
 
 

@@ -1,0 +1,36 @@
+"""`groundwork sandbox build|status`: the Docker-free sandbox's engines (`groundwork up --env sandbox` runs it)."""
+
+import typer
+
+from groundwork.paths import find_template_root
+
+app = typer.Typer(help="The Docker-free sandbox: build its engines, show what runs.", no_args_is_help=True)
+
+
+@app.command("build")
+def build() -> None:
+    """Build every pinned sandbox tool that is not cached yet (from its Go module; once per machine)."""
+    from groundwork.sandbox.toolchain import Toolchain
+    from groundwork.sandbox.up import build_tools
+
+    tools = Toolchain.for_repository(find_template_root())
+    built = build_tools(tools, typer.echo)
+    typer.echo(f"built: {', '.join(built)}" if built else "every sandbox tool is already built")
+    typer.echo(f"cache: {tools.root / 'bin'}")
+
+
+@app.command("status")
+def status() -> None:
+    """List the sandbox's processes and whether each still runs."""
+    from groundwork.sandbox.processes import Supervisor
+    from groundwork.sandbox.up import SandboxPaths
+
+    layout = SandboxPaths(find_template_root()).layout
+    supervisor = Supervisor(layout.state)
+    entries = supervisor.started()
+    if not entries:
+        typer.echo("the sandbox is not running (groundwork up --env sandbox)")
+        raise typer.Exit(1)
+    for entry in entries:
+        typer.echo(f"{entry.name:<34} pid {entry.pid:<8} {'running' if supervisor.alive(entry) else 'exited'}")
+    typer.echo(f"kubeconfig: {layout.kubeconfig}")

@@ -1,0 +1,124 @@
+"""The sandbox toolchain's pure parts: reading upstream go.mod files into a wrapper module's replaces, the pins,
+and the add-ons the sandbox names as not run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from sandbox_support import REPO_ROOT
+
+from groundwork.errors import GroundworkError
+from groundwork.sandbox.gomod import parse_gomod, staging_version, wrapper_replaces
+from groundwork.sandbox.recipes import RECIPES
+from groundwork.sandbox.toolchain import load_tool_pins
+from groundwork.sandbox.up import dev_applications, skipped_addons
+
+# Shapes taken from the upstream modules' go.mod files (Kubernetes, Argo CD, Pulumi, etcd), shortened.
+KUBERNETES = """module k8s.io/kubernetes
+
+go 1.26.0
+
+require (
+	github.com/spf13/cobra v1.10.0
+	k8s.io/api v0.0.0
+	k8s.io/utils v0.0.0-20250820121507-0af2bda4dd1d // indirect
+)
+
+replace (
+	k8s.io/api => ./staging/src/k8s.io/api
+	k8s.io/apiserver => ./staging/src/k8s.io/apiserver
+)
+"""
+ARGOCD = """module github.com/argoproj/argo-cd/v3
+
+require (
+	github.com/argoproj/gitops-engine v0.7.1-0.20250908182407-97ad5b59a627
+	k8s.io/api v0.34.0
+)
+
+replace (
+	// Avoid CVE-2022-3064
+	gopkg.in/yaml.v2 => gopkg.in/yaml.v2 v2.4.0
+	k8s.io/api => k8s.io/api v0.34.0
+)
+
+replace github.com/argoproj/gitops-engine => ./gitops-engine
+"""
+ETCD = """module go.etcd.io/etcd/server/v3
+
+require go.etcd.io/etcd/api/v3 v3.6.16
+
+replace (
+	go.etcd.io/etcd/api/v3 => ../api
+)
+
+replace go.etcd.io/etcd => ./FORBIDDEN_DEPENDENCY
+"""
+
+
+def test_kubernetes_staging_modules_are_pointed_at_their_published_release() -> None:
+    lines = wrapper_replaces(parse_gomod(KUBERNETES), staging_version("v1.36.3"))
+    assert lines == ["k8s.io/api => k8s.io/api v0.36.3", "k8s.io/apiserver => k8s.io/apiserver v0.36.3"]
+
+
+def test_version_replaces_are_copied_and_local_ones_take_the_required_pseudo_version() -> None:
+    lines = wrapper_replaces(parse_gomod(ARGOCD))
+    assert lines == [
+        "gopkg.in/yaml.v2 => gopkg.in/yaml.v2 v2.4.0",
+        "k8s.io/api => k8s.io/api v0.34.0",
+        "github.com/argoproj/gitops-engine => github.com/argoproj/gitops-engine v0.7.1-0.20250908182407-97ad5b59a627",
+    ]
+
+
+def test_forbidden_placeholders_are_dropped_and_sibling_modules_use_the_required_version() -> None:
+    assert wrapper_replaces(parse_gomod(ETCD)) == ["go.etcd.io/etcd/api/v3 => go.etcd.io/etcd/api/v3 v3.6.16"]
+
+
+@pytest.mark.parametrize("version", ["1.36.3", "v2.0.0", "v1.36", "latest"])
+def test_a_non_release_is_not_given_a_staging_version(version: str) -> None:
+    with pytest.raises(ValueError, match="not a Kubernetes release"):
+        staging_version(version)
+
+
+def test_every_recipe_has_one_exact_pin_in_the_one_versions_file() -> None:
+    pins = load_tool_pins(REPO_ROOT)
+    assert set(RECIPES) <= set(pins)
+    for name, pin in pins.items():
+        assert pin.version.startswith("v"), name
+        assert "*" not in pin.version, name
+    # No other file of the project spells these versions: the pins live in gitops/versions.yaml only.
+    spelled = [
+        path
+        for path in (REPO_ROOT / "platform").rglob("*.py")
+        for pin in pins.values()
+        if pin.version in path.read_text(encoding="utf-8")
+    ]
+    assert spelled == []
+
+
+def test_a_malformed_tools_entry_is_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "gitops").mkdir()
+    (tmp_path / "gitops" / "versions.yaml").write_text(
+        yaml.safe_dump({"charts": {}, "tools": {"etcd": {"module": "x"}}})
+    )
+    with pytest.raises(GroundworkError, match=r"tools.etcd needs exactly 'module' and 'version'"):
+        load_tool_pins(tmp_path)
+    (tmp_path / "gitops" / "versions.yaml").write_text(yaml.safe_dump({"charts": {}, "tols": {}}))
+    with pytest.raises(GroundworkError, match=r"has no 'tools:' mapping"):
+        load_tool_pins(tmp_path)
+
+
+def test_every_addon_the_sandbox_does_not_run_is_named_with_what_it_needs() -> None:
+    reasons = skipped_addons(REPO_ROOT, [])
+    assert "chart istiod" in reasons["istio"]
+    assert "chart base" in reasons["istio"]
+    assert "pull-request" in reasons["previews"]
+    assert reasons["argocd"].startswith("runs as host processes")
+    assert "istio" not in skipped_addons(REPO_ROOT, ["istio"])
+
+
+def test_the_sandbox_waits_for_one_dev_application_per_app() -> None:
+    apps = sorted(p.name for p in (REPO_ROOT / "gitops" / "apps").iterdir() if (p / "overlays" / "dev").is_dir())
+    assert dev_applications(REPO_ROOT) == [f"{app}-dev" for app in apps]
