@@ -82,8 +82,8 @@ def test_every_fixed_choice_is_an_enum_checked_by_click() -> None:
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["doctor", "--env", "gke"], "'gke' is not one of 'kind', 'eks'"),
-        (["up", "--env", "KIND"], "'KIND' is not one of 'kind', 'eks'"),
+        (["doctor", "--env", "gke"], "'gke' is not one of 'kind', 'eks', 'sandbox'"),
+        (["up", "--env", "KIND"], "'KIND' is not one of 'kind', 'eks', 'sandbox'"),
         (["readiness", "--format", "xml"], "'xml' is not one of 'table', 'markdown', 'json'"),
         (["dora", "--format", ""], "'' is not one of 'table', 'json'"),
         (["promote", "order", "--from", "dev", "--to", "qa"], "'qa' is not one of 'dev', 'staging', 'prod'"),

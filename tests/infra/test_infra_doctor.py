@@ -134,7 +134,7 @@ def test_unknown_env_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest
     code = run(["doctor", "--env", "gke"])
     assert code == 2
     assert capsys.readouterr().err == (
-        "error: Invalid value for '--env': 'gke' is not one of 'kind', 'eks'. (see 'groundwork --help')\n"
+        "error: Invalid value for '--env': 'gke' is not one of 'kind', 'eks', 'sandbox'. (see 'groundwork --help')\n"
     )
 
 

@@ -392,7 +392,7 @@ def test_https_url(remote: str, url: str) -> None:
 def test_cli_refuses_an_unknown_env_in_one_line(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run([command, "--env", "gke"]) == 2
     assert capsys.readouterr().err == (
-        "error: Invalid value for '--env': 'gke' is not one of 'kind', 'eks'. (see 'groundwork --help')\n"
+        "error: Invalid value for '--env': 'gke' is not one of 'kind', 'eks', 'sandbox'. (see 'groundwork --help')\n"
     )
 
 

@@ -179,12 +179,37 @@ def start_control_plane(
             "--cidr=10.244.0.0/16",
             "--node-ip=10.0.0.1",
             f"--server-address=127.0.0.1:{ports['kwok']}",
+            f"--config={_kwok_stages(layout, tools)}",
+            "--node-lease-duration-seconds=40",
         ],
     )
     _apply_nodes(kubectl)
     _wait_nodes_ready(kubectl, supervisor)
     echo(f"{NODES} kwok nodes Ready")
     return ports
+
+
+# kwok's own stages, as kwokctl configures them: nodes become Ready and keep a lease; pods are created,
+# become Ready, complete and are deleted like a kubelet would report them.
+KWOK_STAGES = (
+    "kustomize/stage/node/fast/node-initialize.yaml",
+    "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "kustomize/stage/pod/general/pod-create.yaml",
+    "kustomize/stage/pod/general/pod-init-container-running.yaml",
+    "kustomize/stage/pod/general/pod-init-container-completed.yaml",
+    "kustomize/stage/pod/general/pod-ready.yaml",
+    "kustomize/stage/pod/general/pod-complete.yaml",
+    "kustomize/stage/pod/general/pod-delete.yaml",
+)
+
+
+def _kwok_stages(layout: SandboxLayout, tools: Toolchain) -> Path:
+    """One kwok configuration file holding kwok's upstream stage files, from its module at the pinned version."""
+    source = tools.source_dir("kwok")
+    documents = [(source / stage).read_text(encoding="utf-8").strip() for stage in KWOK_STAGES]
+    path = layout.state / "kwok-stages.yaml"
+    path.write_text("\n---\n".join(documents) + "\n", encoding="utf-8")
+    return path
 
 
 def stop_control_plane(layout: SandboxLayout) -> list[str]:
