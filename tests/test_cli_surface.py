@@ -41,9 +41,9 @@ def test_a_bare_group_prints_its_real_help(argv: list[str], usage: str, capsys: 
 @pytest.mark.parametrize(
     ("argv", "choices"),
     [
-        (["doctor", "--help"], "--env <kind|eks>"),
-        (["up", "--help"], "--env <kind|eks>"),
-        (["down", "--help"], "--env <kind|eks>"),
+        (["doctor", "--help"], "--env <kind|eks|sandbox>"),
+        (["up", "--help"], "--env <kind|eks|sandbox>"),
+        (["down", "--help"], "--env <kind|eks|sandbox>"),
         (["readiness", "--help"], "--format <table|markdown|json>"),
         (["dora", "--help"], "--format <table|json>"),
         (["promote", "--help"], "--from <dev|staging|prod>"),
@@ -134,7 +134,7 @@ def test_shell_completion_is_offered_and_completes_commands_and_choices() -> Non
         env=env,
         check=False,
     )
-    assert words.stdout.split() == ["kind", "eks"], words.stderr
+    assert words.stdout.split() == ["kind", "eks", "sandbox"], words.stderr
 
 
 class _Terminal(io.StringIO):

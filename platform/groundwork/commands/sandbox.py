@@ -2,6 +2,7 @@
 
 import typer
 
+from groundwork.errors import ExitCode
 from groundwork.paths import find_template_root
 
 app = typer.Typer(help="The Docker-free sandbox: build its engines, show what runs.", no_args_is_help=True)
@@ -30,7 +31,7 @@ def status() -> None:
     entries = supervisor.started()
     if not entries:
         typer.echo("the sandbox is not running (groundwork up --env sandbox)")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
     for entry in entries:
         typer.echo(f"{entry.name:<34} pid {entry.pid:<8} {'running' if supervisor.alive(entry) else 'exited'}")
     typer.echo(f"kubeconfig: {layout.kubeconfig}")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import ActionFailed, ToolMissing
 from groundwork.sandbox.cluster import SandboxLayout
 from groundwork.sandbox.processes import Supervisor, free_port
 from groundwork.sandbox.toolchain import Toolchain
@@ -56,7 +56,7 @@ def start_argocd(layout: SandboxLayout, tools: Toolchain, echo: Callable[[str], 
     """Start Redis and the three Argo CD components (the stack must have created their configuration)."""
     redis = shutil.which("redis-server")
     if redis is None:
-        raise GroundworkError("redis-server is not installed", "apt-get install redis-server (scripts/install-tools)")
+        raise ToolMissing("redis-server is not installed", "apt-get install redis-server (scripts/install-tools)")
     supervisor = Supervisor(layout.state)
     if {e.name for e in supervisor.running()} >= set(COMPONENTS):
         echo("Argo CD already running")
@@ -174,7 +174,7 @@ def start_argocd(layout: SandboxLayout, tools: Toolchain, echo: Callable[[str], 
     for entry in supervisor.started():
         why = supervisor.exited(entry)
         if entry.name in COMPONENTS and why is not None:
-            raise GroundworkError(f"{entry.name} exited at start: {why}", f"read {supervisor.logs / entry.name}.log")
+            raise ActionFailed(f"{entry.name} exited at start: {why}", f"read {supervisor.logs / entry.name}.log")
     echo(
         f"Argo CD {tools.pin('argocd').version} running: repo-server, application-controller, "
         "applicationset-controller (host processes), Redis"

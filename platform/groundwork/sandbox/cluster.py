@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import ActionFailed
 from groundwork.sandbox.kube import Kube
 from groundwork.sandbox.pki import Pki
 from groundwork.sandbox.processes import Supervisor, free_port
@@ -249,7 +249,7 @@ def kwok_nodes() -> list[dict[str, object]]:
 def _apply_nodes(kube: Kube) -> None:
     code, _, err = kube.apply(yaml.safe_dump_all(kwok_nodes()))
     if code != 0:
-        raise GroundworkError(f"creating the kwok nodes failed: {err.strip()}", "read .groundwork/sandbox/logs/")
+        raise ActionFailed(f"creating the kwok nodes failed: {err.strip()}", "read .groundwork/sandbox/logs/")
 
 
 def _wait_http(url: str, name: str, supervisor: Supervisor) -> None:
@@ -263,7 +263,7 @@ def _wait_http(url: str, name: str, supervisor: Supervisor) -> None:
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.2)
-    raise GroundworkError(f"{name} did not answer {url} within {START_TIMEOUT_SECONDS:.0f} s", "read its log")
+    raise ActionFailed(f"{name} did not answer {url} within {START_TIMEOUT_SECONDS:.0f} s", "read its log")
 
 
 def _wait_ready(kubectl: Kube, name: str, supervisor: Supervisor) -> None:
@@ -276,7 +276,7 @@ def _wait_ready(kubectl: Kube, name: str, supervisor: Supervisor) -> None:
             return
         last = ((err or out).strip().splitlines()[-1:] and (err or out).strip().splitlines()[-1]) or last
         time.sleep(0.3)
-    raise GroundworkError(f"{name} is not ready after {START_TIMEOUT_SECONDS:.0f} s: {last}", "read its log")
+    raise ActionFailed(f"{name} is not ready after {START_TIMEOUT_SECONDS:.0f} s: {last}", "read its log")
 
 
 def _wait_nodes_ready(kubectl: Kube, supervisor: Supervisor) -> None:
@@ -297,7 +297,7 @@ def _wait_nodes_ready(kubectl: Kube, supervisor: Supervisor) -> None:
             if len(ready) >= NODES:
                 return
         time.sleep(0.5)
-    raise GroundworkError(
+    raise ActionFailed(
         f"kwok did not make the {NODES} nodes Ready in time", "read .groundwork/sandbox/logs/kwok.log"
     )
 
@@ -307,4 +307,4 @@ def _fail_if_exited(name: str, supervisor: Supervisor) -> None:
         if entry.name == name:
             why = supervisor.exited(entry)
             if why is not None:
-                raise GroundworkError(f"{name} exited: {why}", f"read {supervisor.logs / (name + '.log')}")
+                raise ActionFailed(f"{name} exited: {why}", f"read {supervisor.logs / (name + '.log')}")

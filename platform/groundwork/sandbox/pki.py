@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import ActionFailed, ToolMissing
 
 DAYS = "30"
 
@@ -54,7 +54,7 @@ class Pki:
     def ensure(self) -> None:
         """Create whatever is missing (a restart keeps the existing certificates)."""
         if shutil.which("openssl") is None:
-            raise GroundworkError("openssl is not installed", "apt-get install openssl")
+            raise ToolMissing("openssl is not installed", "apt-get install openssl")
         self.folder.mkdir(parents=True, exist_ok=True)
         if not self.ca_cert.is_file():
             _openssl(
@@ -117,4 +117,4 @@ def _openssl(*args: object) -> None:
     result = subprocess.run(["openssl", *map(str, args)], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["failed"])[-1]
-        raise GroundworkError(f"openssl {args[0]} failed: {last}", "check the openssl installation")
+        raise ActionFailed(f"openssl {args[0]} failed: {last}", "check the openssl installation")

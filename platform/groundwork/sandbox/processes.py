@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import ToolMissing
 
 PROCESSES_FILE = "processes.json"
 STOP_GRACE_SECONDS = 10.0
@@ -59,7 +59,7 @@ class Supervisor:
         self, name: str, command: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
     ) -> Started:
         if not Path(command[0]).is_file():
-            raise GroundworkError(
+            raise ToolMissing(
                 f"{command[0]} is missing", "run 'groundwork sandbox build' (or 'groundwork doctor --env sandbox')"
             )
         self.logs.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import ActionFailed
 from groundwork.infra.settings import NAMESPACE
 from groundwork.sandbox.toolchain import Toolchain
 
@@ -60,7 +60,7 @@ class SandboxStack:
                 ),
             )
         except auto.errors.CommandError as error:
-            raise GroundworkError(f"pulumi could not open stack '{STACK}': {_last_line(error)}") from None
+            raise ActionFailed(f"pulumi could not open stack '{STACK}': {_last_line(error)}") from None
 
     def set_config(self, key: str, value: str) -> None:
         self._stack.set_config(f"{NAMESPACE}:{key}", auto.ConfigValue(value=value))
@@ -69,21 +69,21 @@ class SandboxStack:
         try:
             result = self._stack.preview(on_output=on_output, color="never")
         except auto.errors.CommandError as error:
-            raise GroundworkError(f"pulumi preview failed: {_last_line(error)}", "read the output above") from None
+            raise ActionFailed(f"pulumi preview failed: {_last_line(error)}", "read the output above") from None
         return {str(op): int(count) for op, count in result.change_summary.items()}
 
     def up(self, on_output: Callable[[str], None]) -> Mapping[str, object]:
         try:
             result = self._stack.up(on_output=on_output, color="never")
         except auto.errors.CommandError as error:
-            raise GroundworkError(f"pulumi up failed: {_last_line(error)}", "read the output above") from None
+            raise ActionFailed(f"pulumi up failed: {_last_line(error)}", "read the output above") from None
         return {name: output.value for name, output in result.outputs.items()}
 
     def destroy(self, on_output: Callable[[str], None]) -> None:
         try:
             self._stack.destroy(on_output=on_output, color="never")
         except auto.errors.CommandError as error:
-            raise GroundworkError(f"pulumi destroy failed: {_last_line(error)}", "read the output above") from None
+            raise ActionFailed(f"pulumi destroy failed: {_last_line(error)}", "read the output above") from None
 
     def outputs(self) -> Mapping[str, object]:
         return {name: output.value for name, output in self._stack.outputs().items()}

@@ -18,19 +18,13 @@ from pathlib import Path
 
 import yaml
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import GroundworkError, ToolBroken, ToolMissing
 from groundwork.gitops.versions import versions_file
 from groundwork.sandbox.gomod import parse_gomod, staging_version, wrapper_replaces
 from groundwork.sandbox.recipes import RECIPES
 
 TOOLS_KEY = "tools"
 GO_VERSION_LINE = "go 1.26.0"
-
-
-class ToolMissing(GroundworkError):
-    """A tool the sandbox needs is not built, or cannot be."""
-
-    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -106,7 +100,7 @@ class Toolchain:
         pin = self.pin(name)
         info = _go_json(["go", "mod", "download", "-json", f"{pin.module}@{pin.version}"], self.root)
         if info.get("Error") or not info.get("Dir"):
-            raise ToolMissing(
+            raise ToolBroken(
                 f"go could not download {pin.module}@{pin.version}: {info.get('Error', 'no Dir')}",
                 "check the Go module proxy is reachable (GOPROXY) and the version exists",
             )
@@ -147,14 +141,14 @@ class Toolchain:
             built_name = _binary_name(f"{pin.module}/{package}".rstrip("/"))
             source_binary = produced.get(binary) or produced.get(built_name)
             if source_binary is None:
-                raise ToolMissing(f"building {name} produced no {binary} in {out}", "read the go build output above")
+                raise ToolBroken(f"building {name} produced no {binary} in {out}", "read the go build output above")
             shutil.copy2(source_binary, target / binary)
         return target
 
     def _upstream_gomod(self, pin: ToolPin, work: Path) -> str:
         info = _go_json(["go", "mod", "download", "-json", f"{pin.module}@{pin.version}"], work)
         if info.get("Error") or not info.get("GoMod"):
-            raise ToolMissing(
+            raise ToolBroken(
                 f"go could not download {pin.module}@{pin.version}: {info.get('Error', 'no go.mod')}",
                 "check the Go module proxy is reachable and the version in gitops/versions.yaml exists",
             )
@@ -223,4 +217,4 @@ def _run(command: list[str], cwd: Path, env: Mapping[str, str]) -> None:
         log = cwd / "build-error.log"
         log.write_text(result.stdout + result.stderr, encoding="utf-8")
         last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise ToolMissing(f"'{' '.join(command[:3])} ...' failed in {cwd}: {last}", f"the full output is in {log}")
+        raise ToolBroken(f"'{' '.join(command[:3])} ...' failed in {cwd}: {last}", f"the full output is in {log}")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import ActionFailed, GroundworkError
 from groundwork.gitops.versions import load_pins, versions_file
 from groundwork.infra.addons import known_addons
 from groundwork.infra.sandbox import STACK_INPUTS
@@ -195,7 +195,7 @@ def _up(
     record.applications = list(result.applications)
     if not result.ready:
         record.failed_step = "argocd_wait"
-        raise GroundworkError(
+        raise ActionFailed(
             f"Argo CD is not ready after {result.waited_seconds:.0f} s: {result.reason}",
             f"look with 'kubectl --kubeconfig {layout.kubeconfig} -n argocd get applications' and "
             f"{layout.state / 'logs'}",
