@@ -59,6 +59,7 @@ def build(settings: Settings, inputs: RepositoryInputs, sandbox_state: Path | No
         "clusterName": settings.cluster_name,
     }
     cloud: dict[str, pulumi.Input[str]]
+    kubeconfig: pulumi.Output[str]
     host_processes: SandboxInstall | None = None
     if settings.env == "sandbox":
         if sandbox_state is None:
@@ -70,7 +71,7 @@ def build(settings: Settings, inputs: RepositoryInputs, sandbox_state: Path | No
         cloud = {"cloud": "sandbox"}
     elif settings.kind is not None:
         kind = KindCluster("kind", KindClusterArgs(name=settings.cluster_name, settings=settings.kind))
-        kubeconfig: pulumi.Output[str] = kind.kubeconfig
+        kubeconfig = kind.kubeconfig
         cloud = {
             "cloud": "kind",
             "istio_gateway_service_type": "NodePort",

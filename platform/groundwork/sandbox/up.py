@@ -132,7 +132,8 @@ def sandbox_up(
     values = load_stack_values(repository / INFRA_DIR, ENV)
     tools = Toolchain.for_repository(repository)
     expected = [ROOT_APPLICATION, *dev_applications(repository, str(values.get("environment") or "dev"))]
-    enabled = [str(a) for a in values.get(ADDONS_KEY) or []]
+    listed = values.get(ADDONS_KEY)
+    enabled = [str(a) for a in listed] if isinstance(listed, list) else []
     skipped = skipped_addons(repository, enabled)
     if dry_run:
         echo(f"would start the sandbox under {paths.layout.state} and build: {', '.join(tools.missing()) or 'nothing'}")
