@@ -73,9 +73,9 @@ async def load(url: str, requests: int, concurrency: int) -> tuple[float, list[f
     return requests / elapsed, latencies
 
 
-async def relay_latencies(bootstrap: str, topic: str, count: int) -> list[float]:
+async def relay_latencies(bootstrap: str, topic: str, count: int, group: str) -> list[float]:
     """Seconds from each event's transaction (ce_time) to its arrival here, for `count` events."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id="bench", auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="latest")
     await consumer.start()
     seen: list[float] = []
     try:
@@ -90,6 +90,16 @@ async def relay_latencies(bootstrap: str, topic: str, count: int) -> list[float]
     finally:
         await consumer.stop()
     return seen
+
+
+async def load_and_consume(
+    url: str, args: argparse.Namespace, bootstrap: str, round_: int
+) -> tuple[float, list[float], list[float]]:
+    """The load, with a consumer reading its events as they arrive (from the topic's end: not the warm-up's)."""
+    reader = asyncio.create_task(relay_latencies(bootstrap, "ledger.events", args.requests, f"bench-{round_}"))
+    await asyncio.sleep(2.0)  # the reader has joined its group before the first measured write
+    rate, latencies = await load(url, args.requests, args.concurrency)
+    return rate, latencies, await reader
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -126,12 +136,14 @@ def main() -> int:
                 process = ServiceProcess(service, work, env=env).start()
                 try:
                     asyncio.run(load(process.url, 50, 4))  # warm the pool and the code paths
-                    rate, latencies = asyncio.run(load(process.url, args.requests, args.concurrency))
+                    if service is ledger:  # the consumer reads while the load runs: arrival times are real
+                        rate, latencies, arrived = asyncio.run(
+                            load_and_consume(process.url, args, broker.bootstrap_servers, round_)
+                        )
+                        relay += arrived
+                    else:
+                        rate, latencies = asyncio.run(load(process.url, args.requests, args.concurrency))
                 finally:
-                    if service is ledger:
-                        relay += asyncio.run(
-                            relay_latencies(broker.bootstrap_servers, "ledger.events", 50 + args.requests)
-                        )[50:]
                     process.stop()
                 rates[service.name].append(rate)
                 request_p99[service.name].append(percentile(latencies, 0.99))
