@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,8 +115,14 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    work = Path(f"/tmp/groundwork-bench-state-{time.time_ns()}")
-    work.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="groundwork-bench-state-"))
+    try:
+        return run(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, work: Path) -> int:
     dbonly = render_dbonly(work / "dbonly")
     ledger = render_stateful_service(work / "ledger", "ledger", [])
     support.fleet.START_TIMEOUT_SECONDS = 180.0  # a loaded shared machine; the first start compiles bytecode
