@@ -205,6 +205,9 @@ def test_a_file_no_kustomization_reaches_is_reported(tmp_path: Path) -> None:
     _write(gitops / "apps/shop/base/forgotten.yaml", {"apiVersion": "v1", "kind": "ConfigMap"})
     _write(gitops / "apps/shop/catalog-info.yaml", {"apiVersion": "backstage.io/v1alpha1", "kind": "Component"})
     _write(gitops / "apps/shop/.copier-answers.yml", {"service_name": "shop"})
+    component = {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component", "resources": ["pdb.yaml"]}
+    _write(gitops / "apps/shop/components/ha/kustomization.yaml", component)  # opt-in: no overlay uses it yet
+    _write(gitops / "apps/shop/components/ha/pdb.yaml", {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget"})
     findings = unreached_findings(discover(gitops), gitops / "apps")
     assert [(f.app, f.file.name, f.rule, f.line) for f in findings] == [("shop", "forgotten.yaml", "unreached-file", 1)]
 

@@ -5,8 +5,8 @@
   them: `GW_LIMIT_OBJECT_SIZE`, `GW_LIMIT_CONFIG_DATA_SIZE`.
 - A YAML or JSON file under gitops/apps/<app>/ that no kustomization of the app reaches (resources, patches,
   generators, components): Argo CD would never apply it, and the gate would never have judged it
-  (`unreached-file`). `catalog-info.yaml` is Backstage's (the root catalog-info.yaml locates it), not
-  kustomize's.
+  (`unreached-file`). A kustomize Component's folder counts as reached: it is opt-in by design.
+  `catalog-info.yaml` is Backstage's (the root catalog-info.yaml locates it), not kustomize's.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from groundwork.check.model import NO_ENV, Document, Finding, Stage, Target
 from groundwork.check.sourcefiles import reached_files
@@ -76,6 +78,20 @@ def _mib(size: int) -> str:
     return f"{size / MiB:.1f}"
 
 
+def _components(folder: Path) -> list[Path]:
+    """Folders of the app holding a kustomize Component: an opt-in unit an overlay may add (the template's
+    high-availability component before the app has staging and prod), judged once an overlay lists it."""
+    found = []
+    for file in sorted(folder.rglob("kustomization.y*ml")):
+        try:
+            content = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(content, dict) and content.get("kind") == "Component":
+            found.append(file.parent)
+    return found
+
+
 def unreached_findings(targets: Sequence[Target], apps_dir: Path) -> list[Finding]:
     """Files under each app's folder that none of its rendered kustomizations reaches."""
     by_app: dict[str, list[Target]] = {}
@@ -86,6 +102,7 @@ def unreached_findings(targets: Sequence[Target], apps_dir: Path) -> list[Findin
     for app, app_targets in sorted(by_app.items()):
         folder = apps_dir / app
         reached = {path for target in app_targets for path in reached_files(target.path)}
+        reached |= {path for component in _components(folder) for path in reached_files(component)}
         for path in sorted(folder.rglob("*")):
             if (
                 path.is_file()
