@@ -6,6 +6,9 @@ command that produced them to bench/results/check-<date>.md and .json.
 - Fleet: the deploy template rendered once with Copier (service 'orders'), copied to N services with the name
   replaced, beside this repository's gitops/bootstrap and gitops/addons.
 - groundwork check: `python -m groundwork check <fleet> --json` (a fresh process: imports included).
+- one-app change: the fleet committed to a git repository, one app's dev overlay changed, then
+  `groundwork check <fleet> --changed-since HEAD --no-cache` (what a pull request touching one app runs).
+- no-change re-run: `groundwork check <fleet>` again once a run filled the results cache.
 - naive loop: what a CI job without a fleet-aware gate does, app after app: `kubectl kustomize` each overlay,
   `kubernetes-validate --strict` on each rendered overlay, then one `checkov` run over the app's three
   rendered overlays with policies/checkov/config.yaml. It does less than the gate (no Istio, prometheus-operator
@@ -39,6 +42,7 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "bench" / "results"
@@ -66,6 +70,9 @@ class Row:
     load_after: float
     baseline: Timing | None = None
     baseline_ok: bool | None = None
+    incremental: Timing | None = None  # one app changed, --changed-since HEAD, no cache
+    incremental_judged: int = 0  # targets the incremental run judged
+    rerun: Timing | None = None  # nothing changed, every verdict from the results cache
 
     @property
     def speedup(self) -> float | None:
@@ -101,7 +108,21 @@ def build_fleet(template: Path, root: Path, apps: int) -> Path:
     for folder in ("bootstrap", "addons"):
         if (REPO / "gitops" / folder).is_dir():
             shutil.copytree(REPO / "gitops" / folder, root / "gitops" / folder)
+    shutil.copy2(REPO / "gitops" / "versions.yaml", root / "gitops" / "versions.yaml")  # the add-ons' pins
     return root
+
+
+def commit(fleet: Path) -> None:
+    git = ["git", "-C", str(fleet), "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "fleet"], check=True)
+
+
+def change_one_app(fleet: Path) -> None:
+    """What a one-app pull request does: one app's dev overlay changes."""
+    overlay = fleet / "gitops" / "apps" / "svc000" / "overlays" / "dev" / "kustomization.yaml"
+    overlay.write_text(overlay.read_text(encoding="utf-8") + "\n# bench: one app changed\n", encoding="utf-8")
 
 
 def children_cpu() -> float:
@@ -118,12 +139,20 @@ def export_revision(revision: str, dest: Path) -> Path:
 
 
 def run_gate(fleet: Path, checkout: Path | None = None) -> tuple[Timing, bool, int]:
-    env = dict(os.environ)
+    """One full gate, no results cache (a baseline revision may have none to switch off)."""
+    timing, ok, summary = run_gate_with(fleet, checkout)
+    return timing, ok, int(summary["documents"])
+
+
+def run_gate_with(
+    fleet: Path, checkout: Path | None = None, *options: str, cache: Path | None = None
+) -> tuple[Timing, bool, dict[str, Any]]:
+    env = {**os.environ, "GROUNDWORK_CHECK_CACHE": str(cache) if cache else "off"}
     if checkout is not None:  # that checkout's groundwork package, and so its policies/
         env["PYTHONPATH"] = os.pathsep.join([str(checkout / "platform"), env.get("PYTHONPATH", "")]).strip(os.pathsep)
     cpu, start = children_cpu(), time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "groundwork", "check", str(fleet), "--json"],
+        [sys.executable, "-m", "groundwork", "check", str(fleet), "--json", *options],
         capture_output=True,
         text=True,
         check=False,
@@ -136,7 +165,8 @@ def run_gate(fleet: Path, checkout: Path | None = None) -> tuple[Timing, bool, i
         raise SystemExit(
             f"groundwork check printed no report (exit {done.returncode}): {done.stderr.strip()}"
         ) from None
-    return timing, done.returncode == 0 and report["ok"], int(report["summary"]["documents"])
+    summary: dict[str, Any] = report["summary"]
+    return timing, done.returncode == 0 and report["ok"], summary
 
 
 def run_naive(fleet: Path, kubectl: str, checkov: list[str]) -> tuple[Timing, bool]:
@@ -197,8 +227,8 @@ def write_results(rows: list[Row], command: str, notes: list[str]) -> Path:
         f"Machine: {machine}",
         "",
         "| apps | documents | groundwork check wall / CPU | naive loop wall / CPU | speed-up (wall) "
-        "| load avg before / after |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| one-app change (targets judged) wall / CPU | no-change re-run wall / CPU | load avg before / after |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
         naive = (
@@ -207,9 +237,15 @@ def write_results(rows: list[Row], command: str, notes: list[str]) -> Path:
             else "-"
         )
         speedup = f"{row.speedup:.1f}x" if row.speedup else "-"
+        incremental = (
+            f"{row.incremental.wall:.1f} s / {row.incremental.cpu:.1f} s ({row.incremental_judged})"
+            if row.incremental
+            else "-"
+        )
+        rerun = f"{row.rerun.wall:.1f} s / {row.rerun.cpu:.1f} s" if row.rerun else "-"
         lines.append(
             f"| {row.apps} | {row.documents} | {row.gate.wall:.1f} s / {row.gate.cpu:.1f} s | {naive} | {speedup} "
-            f"| {row.load_before:.1f} / {row.load_after:.1f} |"
+            f"| {incremental} | {rerun} | {row.load_before:.1f} / {row.load_after:.1f} |"
         )
     compared = [row for row in rows if row.baseline is not None]
     if compared:
@@ -256,8 +292,11 @@ def main() -> None:
     kubectl = str(kubectl_path())
     checkov = tools.checkov_command([], shutil.which("uvx") or "uvx")
     notes = [
-        "groundwork check: one fresh `python -m groundwork check <fleet> --json` process; CPU is user+system of "
-        "all the processes it ran (kustomize, checkov, promtool, node).",
+        "groundwork check: one fresh `python -m groundwork check <fleet> --json` process, no results cache; CPU "
+        "is user+system of all the processes it ran (kustomize, checkov, promtool, node, helm).",
+        "one-app change: `--changed-since HEAD --no-cache` after one app's dev overlay changed (that app's "
+        "targets judged, no cached verdict). no-change re-run: the same tree again after a run filled the "
+        "results cache (every verdict from it).",
         "naive loop: per app, `kubectl kustomize` x3, `kubernetes-validate --strict` x3, one `checkov` over the "
         "app's three overlays; no CRD schemas, no promtool (less work than the gate).",
         "The machine is shared with other jobs: the load averages show how busy it was; CPU seconds are the "
@@ -306,6 +345,25 @@ def main() -> None:
             row = Row(size, documents, gate, gate_ok, naive, naive_ok, extrapolated, load_before, os.getloadavg()[0])
             if before:
                 row.baseline, row.baseline_ok, _ = _median(before)
+            cache = work / f"results-{size}"
+            run_gate_with(fleet, None, cache=cache)  # fills the results cache
+            row.rerun, rerun_ok, summary = run_gate_with(fleet, None, cache=cache)
+            row.gate_ok &= rerun_ok and summary["cached"] == summary["targets"]
+            print(
+                f"{size:4d} apps: no-change re-run {row.rerun.wall:6.1f} s wall, {row.rerun.cpu:6.1f} s CPU", flush=True
+            )
+            commit(fleet)
+            change_one_app(fleet)
+            row.incremental, incremental_ok, summary = run_gate_with(
+                fleet, None, "--changed-since", "HEAD", "--no-cache"
+            )
+            row.gate_ok &= incremental_ok
+            row.incremental_judged = int(summary["targets"]) - int(summary["unchanged"])
+            print(
+                f"{size:4d} apps: one-app change  {row.incremental.wall:6.1f} s wall "
+                f"({row.incremental_judged} targets judged)",
+                flush=True,
+            )
             rows.append(row)
             if not args.keep:
                 shutil.rmtree(fleet)

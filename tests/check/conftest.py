@@ -7,7 +7,8 @@ of its own app, and the untouched app in the same tree shows that faults do not 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,19 @@ from check_support import (
 )
 
 CLEAN_APPS = (TEMPLATE_APP, "billing")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _results_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The gate's results cache in a folder of this session: a run never takes a verdict from an earlier one."""
+    folder = tmp_path_factory.mktemp("results-cache")
+    saved = os.environ.get("GROUNDWORK_CHECK_CACHE")
+    os.environ["GROUNDWORK_CHECK_CACHE"] = str(folder)
+    yield
+    if saved is None:
+        os.environ.pop("GROUNDWORK_CHECK_CACHE", None)
+    else:
+        os.environ["GROUNDWORK_CHECK_CACHE"] = saved
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,9 @@ def test_discovery_finds_overlays_kustomize_roots_and_plain_files(tmp_path: Path
     _write(gitops / "addons" / "loki" / "values.yaml", {"replicas": 1})
     _write(gitops / "addons" / "mesh.yaml", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}})
     _write(gitops / "versions.yaml", {"charts": {}})
+    component = {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component", "resources": ["pdb.yaml"]}
+    _write(gitops / "components" / "ha" / "kustomization.yaml", component)  # built only inside an overlay
+    _write(gitops / "components" / "ha" / "pdb.yaml", {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget"})
 
     found = {(t.app, t.env, t.mode, t.path.relative_to(gitops).as_posix()) for t in discover(gitops)}
 

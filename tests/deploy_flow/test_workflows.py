@@ -62,7 +62,7 @@ def test_zizmor_finds_nothing() -> None:
 
 def test_zizmor_catches_an_injected_expression(tmp_path: Path) -> None:
     text = (WORKFLOWS / "gitops.yml").read_text(encoding="utf-8")
-    step = "        run: uv run --locked groundwork check .\n"
+    step = "        run: uv run --locked groundwork check . --changed-since HEAD^1\n"
     assert step in text
     broken = tmp_path / "gitops.yml"
     injected = "        run: echo '${{ github.event.pull_request.title }}' && uv run --locked groundwork check .\n"
@@ -133,10 +133,22 @@ def test_the_suite_runs_and_main_deploys_nothing_by_hand() -> None:
         assert deploy not in scripts
     gitops = load(WORKFLOWS / "gitops.yml")
     on_main = [name for name, job in gitops["jobs"].items() if "push" in job["if"]]
-    assert on_main == ["dora"]
+    assert on_main == ["gate-full", "dora"]
     assert "pull_request" in gitops["jobs"]["comment"]["if"]
     # The comment job never runs for a fork's pull request (its token could not comment anyway).
     assert "github.event.pull_request.head.repo.full_name == github.repository" in gitops["jobs"]["comment"]["if"]
+
+
+def test_pull_requests_get_the_incremental_gate_and_main_the_full_one() -> None:
+    jobs = load(WORKFLOWS / "gitops.yml")["jobs"]
+
+    def gate_runs(job: str) -> list[str]:
+        return [s["run"] for s in jobs[job]["steps"] if "groundwork check" in s.get("run", "")]
+
+    assert "pull_request" in jobs["gate"]["if"]
+    assert gate_runs("gate") == ["uv run --locked groundwork check . --changed-since HEAD^1"]
+    assert "push" in jobs["gate-full"]["if"]
+    assert gate_runs("gate-full") == ["uv run --locked groundwork check . --no-cache"]
 
 
 def _invocations() -> list[tuple[str, list[str]]]:

@@ -1,5 +1,5 @@
 # mypy: ignore-errors
-"""Run inside checkov's own tool environment (not imported by groundwork): checkov's command line, with three
+"""Run inside checkov's own tool environment (not imported by groundwork): checkov's command line, with four
 changes to how fast it works and none to what it decides.
 
 Usage (from the folder the config's relative paths start at):
@@ -14,6 +14,10 @@ Usage (from the folder the config's relative paths start at):
    for every check on every resource) is remembered per (check id, patterns): it is a pure function of them.
 3. The root logger stays at WARNING: checkov sets it to DEBUG and formats every debug record into an in-memory
    log that only `--support` uploads.
+4. The label-selector edges of its resource graph are found through an index instead of by comparing every
+   resource with every other (quadratic: seconds at a few thousand documents): the resources that have a
+   selector are filed under their selector's first label, and a resource only meets those filed under one
+   of its own labels. The same edges, in the same order (tests/check/test_checkov_run.py compares both).
 
 And one to what it reports: a JSON file its loader cannot read is skipped by checkov without a word (not even
 in its summary's `parsing_errors`); here it is named on stderr and the exit code is 2, so the gate fails
@@ -51,7 +55,7 @@ def _libyaml_line_loader():
 
 
 def speed_up(unreadable_record=None):
-    """Apply the three changes (each only when checkov still has what it replaces); with `unreadable_record`
+    """Apply the four changes (each only when checkov still has what it replaces); with `unreadable_record`
     (a file path), also write the name of every JSON file checkov's loader raises on into it, one per line
     (a file, since checkov parses in forked workers)."""
     from checkov.kubernetes.parser import k8_json
@@ -85,6 +89,60 @@ def speed_up(unreadable_record=None):
         RunnerFilter.check_matches = staticmethod(
             lambda check_id, bc_check_id, pattern_list: matches(check_id, bc_check_id, tuple(pattern_list))
         )
+
+    _index_label_selectors()
+
+
+def indexed_find_connections(original):
+    """LabelSelectorEdgeBuilder.find_connections through an index of the selectors, built once per vertex list;
+    falls back to `original` for a label value that cannot be a dictionary key."""
+    index = {}
+
+    def selectors(vertices):
+        key = (id(vertices), len(vertices))
+        if index.get("key") != key or index.get("vertices") is not vertices:
+            filed = {}
+            for position, candidate in enumerate(vertices):
+                if not candidate.metadata:
+                    continue
+                match_labels = candidate.metadata.selector.match_labels
+                if match_labels:
+                    first = next(iter(match_labels.items()))
+                    filed.setdefault(first, []).append((position, candidate, match_labels))
+            index.update(key=key, vertices=vertices, filed=filed)
+        return index["filed"]
+
+    def find_connections(vertex, vertices):
+        if not vertex.metadata:
+            return []
+        labels = vertex.metadata.labels
+        try:
+            filed = selectors(vertices)
+            found = [entry for pair in labels.items() for entry in filed.get(pair, ())]
+        except TypeError:  # an unhashable label value somewhere: checkov's own way
+            index.clear()
+            return original(vertex, vertices)
+        connections = []
+        for position, candidate, match_labels in sorted(found, key=lambda entry: entry[0]):
+            if candidate.id == vertex.id or len(match_labels) > len(labels):
+                continue
+            if all(k in labels and match_labels[k] == labels[k] for k in match_labels):
+                connections.append(position)
+        return connections
+
+    return find_connections
+
+
+def _index_label_selectors():
+    try:
+        from checkov.kubernetes.graph_builder.graph_components.edge_builders.LabelSelectorEdgeBuilder import (
+            LabelSelectorEdgeBuilder,
+        )
+    except ImportError:
+        return
+    original = LabelSelectorEdgeBuilder.__dict__.get("find_connections")
+    if isinstance(original, staticmethod):
+        LabelSelectorEdgeBuilder.find_connections = staticmethod(indexed_find_connections(original.__func__))
 
 
 def main():

@@ -81,8 +81,10 @@ def _tree_targets(name: str, top: Path, gitops: Path) -> list[Target]:
     used: set[Path] = set()
     for folder in kustomized:
         used |= references(folder)
+    # A kustomize Component cannot be built on its own: it is judged inside every overlay that uses it.
+    components = {folder for folder in kustomized if _is_component(folder)}
     targets: list[Target] = []
-    for folder in sorted(kustomized - used):
+    for folder in sorted(kustomized - used - components):
         slug = "__".join(folder.relative_to(gitops).parts)
         env = folder.name if folder.name in ENVIRONMENTS or folder.parent.name == OVERLAYS_DIR else NO_ENV
         targets.append(Target(name, env, folder, "kustomize", slug=slug))
@@ -98,13 +100,22 @@ def _tree_targets(name: str, top: Path, gitops: Path) -> list[Target]:
     return targets
 
 
-def references(folder: Path) -> set[Path]:
-    """Local paths (folders and files) a kustomization uses: resources, bases, components, patches, generators."""
+def _is_component(folder: Path) -> bool:
+    content = _load_kustomization(folder)
+    return isinstance(content, dict) and content.get("kind") == "Component"
+
+
+def _load_kustomization(folder: Path) -> object:
     file = kustomization_file(folder)
     try:
-        content = yaml.safe_load(file.read_text(encoding="utf-8")) if file else None
+        return yaml.safe_load(file.read_text(encoding="utf-8")) if file else None
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return set()  # rendering reports the broken kustomization
+        return None  # rendering reports the broken kustomization
+
+
+def references(folder: Path) -> set[Path]:
+    """Local paths (folders and files) a kustomization uses: resources, bases, components, patches, generators."""
+    content = _load_kustomization(folder)
     if not isinstance(content, dict):
         return set()
     entries: list[str] = []

@@ -30,7 +30,7 @@ class Target:
     app: str
     env: str
     path: Path
-    mode: Literal["kustomize", "files"]
+    mode: Literal["kustomize", "files", "helm"]
     files: tuple[Path, ...] = ()
     slug: str = ""
     service: bool = False  # a service's overlay (gitops/apps/<app>/...), not a platform folder
@@ -134,8 +134,16 @@ class Report:
     root: Path
     targets: list[Target] = field(default_factory=list)
     documents: int = 0
+    documents_by_target: dict[Target, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     timings: list[tuple[str, float]] = field(default_factory=list)  # (event, seconds since the start)
+    since: str | None = None  # --changed-since REF: only what a change since REF can affect was judged
+    unchanged: list[Target] = field(default_factory=list)  # not judged: no input of theirs changed since REF
+    cached: list[Target] = field(default_factory=list)  # verdict taken from the results cache
+    everything_because: str = ""  # why, under --changed-since, every target was judged
+    warnings: list[Finding] = field(default_factory=list)  # worth reading, not failing (e.g. unread Helm keys)
+    not_judged: list[tuple[Target, str]] = field(default_factory=list)  # could not be judged here, and why
+    allowed: list[tuple[Finding, str]] = field(default_factory=list)  # written-down allowances, with the reason
 
     @property
     def ok(self) -> bool:

@@ -60,9 +60,47 @@ def render_text(report: Report) -> str:
         for f in findings:
             resource = f" {f.resource}:" if f.resource else ":"
             lines.append(f"  {f.app}/{f.env} {_where(f, report.root)} [{f.stage} {f.rule}]{resource} {f.message}")
+    lines += _extras(report)
     lines.append("")
     lines.append(_summary(report, failing))
+    scope = _scope(report)
+    if scope:
+        lines.append(scope)
     return "\n".join(lines)
+
+
+def _extras(report: Report) -> list[str]:
+    """Warnings, what could not be judged here (by name, with the reason), and what an allowance let pass."""
+    lines: list[str] = []
+    if report.warnings:
+        lines += ["", f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''} (not failing):"]
+        for f in sorted(report.warnings, key=lambda w: (str(w.file), w.line)):
+            lines.append(f"  {f.app}/{f.env} {_where(f, report.root)} [{f.stage} {f.rule}] {f.message}")
+    if report.not_judged:
+        lines += ["", f"NOT JUDGED: {len(report.not_judged)} target{'s' if len(report.not_judged) != 1 else ''}:"]
+        for target, reason in report.not_judged:
+            lines.append(f"  {target.label} ({_display(target.path, report.root)}): {reason}")
+    if report.allowed:
+        lines += ["", f"{len(report.allowed)} finding{'s' if len(report.allowed) != 1 else ''} allowed:"]
+        for f, reason in report.allowed:
+            lines.append(f"  {f.app}/{f.env} [{f.rule}] {f.resource}: {reason}")
+    return lines
+
+
+def _scope(report: Report) -> str:
+    """What was not judged afresh, and why (--changed-since, the results cache)."""
+    parts = []
+    if report.since is not None:
+        if report.everything_because:
+            parts.append(f"changed since {report.since}: everything judged ({report.everything_because})")
+        else:
+            parts.append(
+                f"changed since {report.since}: {len(report.targets) - len(report.unchanged)} targets judged, "
+                f"{len(report.unchanged)} unchanged (not judged: they passed at {report.since})"
+            )
+    if report.cached:
+        parts.append(f"{len(report.cached)} verdicts from the results cache (same inputs, same verdict)")
+    return "; ".join(parts)
 
 
 def _summary(report: Report, failing: int) -> str:
@@ -70,10 +108,31 @@ def _summary(report: Report, failing: int) -> str:
     counts = Counter(f.stage for f in report.findings)
     stages = ", ".join(f"{stage} {counts.get(stage, 0)}" for stage in Stage)
     verdict = "PASSED" if report.ok else "FAILED"
+    if report.ok and report.not_judged:
+        verdict = f"PASSED (except {len(report.not_judged)} not judged, listed above)"
     return (
         f"{verdict}: {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} in {failing} of "
         f"{len(report.targets)} targets ({len(services)} services), {report.documents} documents checked ({stages})"
     )
+
+
+def _item(f: Finding, root: Path) -> dict[str, Any]:
+    return {
+        "file": _display(f.file, root),
+        "line": f.line,
+        "stage": str(f.stage),
+        "rule": f.rule,
+        "resource": f.resource,
+        "message": f.message,
+    }
+
+
+def _how(target: Target | None, report: Report) -> str:
+    """fresh (rendered and judged in this run), cached (same inputs as a judged run) or unchanged (not judged:
+    nothing it reads changed since --changed-since)."""
+    if target in report.unchanged:
+        return "unchanged"
+    return "cached" if target in report.cached else "fresh"
 
 
 def render_json(report: Report) -> str:
@@ -86,17 +145,8 @@ def render_json(report: Report) -> str:
                 "env": target.env if target else findings[0].env,
                 "path": _display(target.path, report.root) if target else None,
                 "ok": not findings,
-                "findings": [
-                    {
-                        "file": _display(f.file, report.root),
-                        "line": f.line,
-                        "stage": str(f.stage),
-                        "rule": f.rule,
-                        "resource": f.resource,
-                        "message": f.message,
-                    }
-                    for f in findings
-                ],
+                "judged": _how(target, report),
+                "findings": [_item(f, report.root) for f in findings],
             }
         )
     document = {
@@ -108,7 +158,20 @@ def render_json(report: Report) -> str:
             "documents": report.documents,
             "findings": len(report.findings),
             "by_stage": {str(stage): counts.get(stage, 0) for stage in Stage},
+            "warnings": len(report.warnings),
+            "not_judged": len(report.not_judged),
+            "allowed": len(report.allowed),
+            "since": report.since,
+            "everything_because": report.everything_because or None,
+            "unchanged": len(report.unchanged),
+            "cached": len(report.cached),
         },
         "targets": groups,
+        "warnings": [_item(f, report.root) for f in report.warnings],
+        "not_judged": [
+            {"app": t.app, "env": t.env, "path": _display(t.path, report.root), "reason": reason}
+            for t, reason in report.not_judged
+        ],
+        "allowed": [{**_item(f, report.root), "app": f.app, "env": f.env, "reason": why} for f, why in report.allowed],
     }
     return json.dumps(document, indent=2)

@@ -7,23 +7,27 @@ in bench/check: one batch is no slower than parts handed over during rendering, 
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from groundwork.check.catalog_rule import catalog_findings
 from groundwork.check.discover import discover, locate
-from groundwork.check.errors import ToolMissing
 from groundwork.check.guardrails import guardrail_findings
+from groundwork.check.helm.allowances import apply_allowances
+from groundwork.check.helm.render import AddonRun
+from groundwork.check.helm.stage import gate_targets, run_addons
+from groundwork.check.judges import require_judges
 from groundwork.check.limits import size_findings, unreached_findings
-from groundwork.check.model import Document, Finding, Report
+from groundwork.check.model import Document, Finding, Report, Target
 from groundwork.check.policy import checkov_kinds, find_policies, run_native, run_policies
 from groundwork.check.positions import Positions
-from groundwork.check.render import find_kubectl, render_stream
+from groundwork.check.render import Rendered, find_kubectl, render_stream
 from groundwork.check.rules.promtool import find_promtool, run_rules
 from groundwork.check.validate import models
 from groundwork.check.validate.core import KUBERNETES_VERSION
@@ -43,14 +47,23 @@ class CheckOptions:
 def run_check(path: Path, options: CheckOptions, progress: Callable[[str], None] = lambda _: None) -> Report:
     """The whole gate on `path`; `progress` hears each stage as it finishes (the CLI's progress line)."""
     root, gitops = locate(path)
-    # Every judge must be there before anything runs: a gate that skips a stage would pass what it never saw.
+    require_judges()
+    return judge_targets(root, gitops, gate_targets(discover(gitops), gitops), options, progress)
+
+
+def judge_targets(
+    root: Path,
+    gitops: Path,
+    targets: list[Target],
+    options: CheckOptions,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Report:
+    """Render and judge `targets` (of the tree `gitops` of the repository at `root`) with every stage."""
     kubectl = find_kubectl()
     promtool = find_promtool()
-    if shutil.which("uvx") is None:
-        raise ToolMissing("uvx is not installed, so checkov cannot run", "install uv (https://docs.astral.sh/uv/)")
     policies = find_policies(root)
     judge = SchemaJudge(options.kubernetes_version, options.cache)
-    report = Report(root=root, targets=discover(gitops))
+    report = Report(root=root, targets=targets)
     started = time.monotonic()
 
     def mark(event: str) -> None:
@@ -70,7 +83,9 @@ def run_check(path: Path, options: CheckOptions, progress: Callable[[str], None]
         ThreadPoolExecutor(1) as side,
     ):
         kinds = side.submit(checkov_kinds, policies)  # cached after the first run
-        for rendered in render_stream(report.targets, kubectl, root, options.workers):
+        helm_targets = [t for t in report.targets if t.mode == "helm"]
+        addons = side.submit(run_addons, helm_targets, root, gitops, options.kubernetes_version)
+        for rendered in chain(render_stream(report.targets, kubectl, root, options.workers), _addons(addons)):
             report.findings += rendered.findings
             documents += rendered.documents
             report.findings += judge.judge(rendered.documents)  # in-process, while kustomize keeps rendering
@@ -90,7 +105,22 @@ def run_check(path: Path, options: CheckOptions, progress: Callable[[str], None]
         mark("native policies")
         for future in judged:
             report.findings += future.result()
+        report.warnings += addons.result().warnings
+        report.not_judged += addons.result().not_judged
     positions = Positions()  # the source line of each finding, through the kustomization graph
     report.findings = [positions.place(f) for f in report.findings]
+    report.findings, report.allowed = apply_allowances(report.findings, report.targets, policies.base)
     report.documents = len(documents)
+    report.documents_by_target = dict(Counter(document.target for document in documents))
     return report
+
+
+def _addons(run: Future[AddonRun]) -> Iterator[Rendered]:
+    """The Helm add-ons' documents and findings, as rendered targets (once Helm has rendered them all)."""
+    result = run.result()
+    findings: dict[Target, list[Finding]] = defaultdict(list)
+    for finding in result.findings:
+        target = next((t for t in result.documents if t.path == finding.target and t.env == finding.env), None)
+        findings[target or Target(finding.app, finding.env, finding.target or finding.file, "helm")].append(finding)
+    for target in dict.fromkeys([*result.documents, *findings]):
+        yield Rendered(result.documents.get(target, []), findings.get(target, []), target)

@@ -33,6 +33,7 @@ class SourceIndex:
 
     def __init__(self) -> None:
         self._files: dict[Path, list[Key]] = {}
+        self._kustomizations: dict[Path, Any] = {}  # a base's kustomization is read once, not once per overlay
         self._lock = threading.Lock()
 
     def sources(self, folder: Path) -> dict[Key, Path]:
@@ -47,7 +48,7 @@ class SourceIndex:
             return
         seen.add(folder)
         file = kustomization_file(folder)
-        content = self._load_one(file) if file else None
+        content = self._kustomization(file) if file else None
         if file is None or not isinstance(content, dict):
             return
         for generator_key, kind in _GENERATORS.items():
@@ -82,6 +83,15 @@ class SourceIndex:
         with self._lock:
             self._files[path] = keys
         return keys
+
+    def _kustomization(self, path: Path) -> Any:
+        with self._lock:
+            if path in self._kustomizations:
+                return self._kustomizations[path]
+        content = self._load_one(path)
+        with self._lock:
+            self._kustomizations[path] = content
+        return content
 
     @staticmethod
     def _load_one(path: Path) -> Any:
