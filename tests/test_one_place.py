@@ -24,6 +24,7 @@ NOT_A_PATH = {
     ("sandbox/up.py", "addons"): "a Pulumi stack configuration key",
     ("prdiff/build.py", "base"): "the scratch folder the base revision is exported to",
     ("readiness/runner.py", "gitops"): "the key of a report's source line",
+    ("check/helm/keys.py", "templates"): "a Helm chart's templates/ folder, not the repository's",
 }
 
 

@@ -12,7 +12,6 @@ INFRA_DIR = "infra"
 POLICIES_DIR = "policies"
 COPIER_FILE = "copier.yml"
 CATALOG_FILE = "catalog-info.yaml"
-CATALOG_DIR = "catalog"  # Groups, Domains, Systems the root catalog file locates
 # Local state of `groundwork up` and `groundwork readiness` (Pulumi's file backend, provision records).
 STATE_DIR = ".groundwork"
 

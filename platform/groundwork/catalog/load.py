@@ -28,8 +28,9 @@ from groundwork.catalog.entities import (
 )
 from groundwork.catalog.errors import CatalogError
 from groundwork.catalog.yamlines import load_documents
-from groundwork.paths import APPS_DIR, CATALOG_DIR, CATALOG_FILE, GITOPS_DIR
+from groundwork.paths import APPS_DIR, CATALOG_FILE, GITOPS_DIR
 
+CATALOG_DIR = "catalog"
 _REMOTE = ("http://", "https://", "url:")
 
 

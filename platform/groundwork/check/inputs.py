@@ -22,10 +22,11 @@ from typing import Any
 
 import yaml
 
+from groundwork.catalog.load import CATALOG_DIR
 from groundwork.check.discover import kustomization_file
 from groundwork.check.model import Target
 from groundwork.gitops.versions import VERSIONS_FILE
-from groundwork.paths import APPS_DIR, BOOTSTRAP_DIR, CATALOG_DIR, CATALOG_FILE, GITOPS_DIR, POLICIES_DIR
+from groundwork.paths import APPS_DIR, BOOTSTRAP_DIR, CATALOG_FILE, GITOPS_DIR, POLICIES_DIR
 
 # Paths (relative to the repository root) whose content every target's verdict depends on. A folder means
 # everything under it. The gate's own code is a shared input too: the cache keys on the installed package

@@ -23,6 +23,7 @@ _INDEX = re.compile(r"index\s+\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+\
 _WHOLE = re.compile(r"\$?\.Values(?![.\w])")
 _WHOLE_OK = re.compile(r"(?:with|range)\s+\$?\.Values(?![.\w])")  # `with .Values` alone reads nothing yet
 GLOBAL = "global"
+CHART_TEMPLATES = "templates"  # a chart's folder of templates
 
 Path_ = tuple[str, ...]
 
@@ -76,7 +77,7 @@ def _reads_of(files: dict[str, bytes]) -> ChartReads:
         elif len(parts) == 2 and parts[0] == "charts" and parts[1].endswith(".tgz"):
             sub = chart_reads(content)
             reads.subcharts[_chart_name(content) or parts[1].rsplit("-", 1)[0]] = sub
-        elif parts[0] == "templates":
+        elif parts[0] == CHART_TEMPLATES:
             _scan(content.decode("utf-8", "replace"), reads)
     for folder, sub_files in subfiles.items():
         reads.subcharts[folder] = _reads_of(sub_files)

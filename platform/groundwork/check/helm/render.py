@@ -29,7 +29,7 @@ import yaml
 from groundwork.check.goenv import go_env
 from groundwork.check.helm.addons import HelmAddon, env_file, helm_addons
 from groundwork.check.helm.charts import ChartCache, ChartUnreachable
-from groundwork.check.helm.keys import chart_reads, unread_keys
+from groundwork.check.helm.keys import CHART_TEMPLATES, chart_reads, unread_keys
 from groundwork.check.model import NO_ENV, Document, Finding, Stage, Target
 from groundwork.errors import GroundworkError
 from groundwork.gitops.versions import ChartPin, load_pins, versions_file
@@ -230,15 +230,18 @@ def _evaluate(
     """The ApplicationSet's Go templates (sprig functions, as Argo CD's goTemplate) run by Helm's engine, with
     the cluster Secret of the gate and the versions file as their data."""
     chart = scratch / "applicationset-values"
-    (chart / "templates").mkdir(parents=True)
+    (chart / CHART_TEMPLATES).mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: applicationset-values\nversion: 0.0.0\n")
-    (chart / "templates" / "evaluated.yaml").write_text(_EVALUATOR)
+    (chart / CHART_TEMPLATES / "evaluated.yaml").write_text(_EVALUATOR)
     labels = {**cluster["metadata"].get("labels", {}), "environment": env}
     context = {
         **cluster,
         "metadata": {**cluster["metadata"], "labels": labels},
         "charts": {pin.key: {"chart": pin.chart, "repository": pin.repository, "version": pin.version}},
-        "Template": {"BasePath": "applicationset-values/templates", "Name": "applicationset-values/templates/x"},
+        "Template": {
+            "BasePath": f"applicationset-values/{CHART_TEMPLATES}",
+            "Name": f"applicationset-values/{CHART_TEMPLATES}/evaluated.yaml",
+        },
     }
     data = scratch / "evaluate.json"
     data.write_text(json.dumps({"texts": texts, "context": context}), encoding="utf-8")
