@@ -16,15 +16,13 @@ from pathlib import Path
 
 from groundwork.check.inputs import GATE_SOURCES, MANIFEST_SUFFIXES, Inputs, is_shared, shared_paths
 from groundwork.check.model import Target
-from groundwork.errors import GroundworkError
+from groundwork.errors import GroundworkError, MissingTool
 
 GIT_TIMEOUT_SECONDS = 60
 
 
 class BadRevision(GroundworkError):
-    """--changed-since names something git cannot compare with (exit 2: the gate cannot decide)."""
-
-    exit_code = 2
+    """--changed-since names something git cannot compare with (bad input, exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ def _git(root: Path, arguments: list[str], since: str) -> str:
             timeout=GIT_TIMEOUT_SECONDS,
         )
     except FileNotFoundError:
-        raise BadRevision("--changed-since needs git, which is not installed", "install git") from None
+        raise MissingTool("--changed-since needs git, which is not installed", "install git") from None
     except subprocess.TimeoutExpired:
         raise BadRevision(f"git {arguments[0]} did not finish in {GIT_TIMEOUT_SECONDS} s", "retry") from None
     if done.returncode != 0:

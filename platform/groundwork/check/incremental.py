@@ -11,6 +11,7 @@ Without REF and without a cache this is exactly `runner.run_check`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from groundwork.check.inputs import shared_paths, target_inputs, tree_digest
 from groundwork.check.judges import require_judges
 from groundwork.check.model import Finding, Report, Target
 from groundwork.check.results import ResultCache, shared_digest
-from groundwork.paths import POLICIES_DIR
+from groundwork.paths import APPS_DIR, POLICIES_DIR
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class GateOptions:
     results: Path | None = None
 
 
-def run_gate(path: Path, gate: GateOptions) -> Report:
+def run_gate(path: Path, gate: GateOptions, progress: Callable[[str], None] = lambda _: None) -> Report:
     # The runner imports every schema and model (seconds): only when something is left to judge.
     from groundwork.check.policy import find_policies  # the policies folder is a shared input
 
@@ -76,7 +77,7 @@ def run_gate(path: Path, gate: GateOptions) -> Report:
     if todo:
         from groundwork.check.runner import CheckOptions, judge_targets
 
-        judged = judge_targets(root, todo, CheckOptions(workers=gate.workers))
+        judged = judge_targets(root, gitops, todo, CheckOptions(workers=gate.workers), progress)
         report.documents += judged.documents
         report.findings += judged.findings
         report.timings = judged.timings
@@ -89,6 +90,14 @@ def run_gate(path: Path, gate: GateOptions) -> Report:
         from groundwork.check.catalog_rule import catalog_findings
 
         report.findings += catalog_findings(root, [])  # a malformed catalog is a finding of no target
+    # Files of an app that none of its kustomizations reaches are a finding of the app, not of one target:
+    # found again for the apps whose every target's verdict came from the cache.
+    judged_apps = {t.app for t in todo}
+    cached_apps = [t for t in report.cached if t.service and t.app not in judged_apps]
+    if cached_apps:
+        from groundwork.check.limits import unreached_findings
+
+        report.findings += unreached_findings(cached_apps, gitops / APPS_DIR)
     return report
 
 

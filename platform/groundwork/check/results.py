@@ -96,7 +96,7 @@ class ResultCache:
         except OSError:
             pass  # a cache that cannot be written only costs time on the next run
 
-    def _item(self, finding: Finding) -> dict[str, str | int]:
+    def _item(self, finding: Finding) -> dict[str, str | int | None]:
         return {
             "file": self._relative(finding.file),
             "stage": str(finding.stage),
@@ -117,7 +117,7 @@ class ResultCache:
             str(item["message"]),
             str(item["resource"]),
             target.path,
-            int(item.get("line", 0)),
+            item.get("line"),
         )
 
     def _relative(self, path: Path) -> str:
