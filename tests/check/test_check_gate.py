@@ -198,10 +198,13 @@ def test_clean_tree_passes(clean_run: GateRun) -> None:
 
 def test_json_report_structure(fault_json: GateRun) -> None:
     report = fault_json.report
-    assert set(report) == {"ok", "root", "summary", "targets"}
+    assert set(report) == {"ok", "root", "summary", "targets", "warnings", "not_judged", "allowed"}
     assert report["ok"] is False
     summary = report["summary"]
-    assert set(summary) == {"targets", "services", "documents", "findings", "by_stage"}
+    assert set(summary) == {
+        *("targets", "services", "documents", "findings", "by_stage"),
+        *("warnings", "not_judged", "allowed", "since", "everything_because", "unchanged", "cached"),
+    }
     assert set(summary["by_stage"]) == {"render", "schema", "policy", "rules"}
     groups = report["targets"]
     # one group per target, plus findings tied to no target (a file no kustomization reaches: app, env "-")
@@ -209,7 +212,8 @@ def test_json_report_structure(fault_json: GateRun) -> None:
     every = [f for g in groups for f in g["findings"]]
     assert summary["findings"] == len(every) == sum(summary["by_stage"].values())
     for group in groups:
-        assert set(group) == {"app", "env", "path", "ok", "findings"}
+        assert set(group) == {"app", "env", "path", "ok", "judged", "findings"}
+        assert group["judged"] in ("fresh", "cached")
         assert group["ok"] is (not group["findings"])
         for finding in group["findings"]:
             assert set(finding) == {"file", "line", "stage", "rule", "resource", "message"}

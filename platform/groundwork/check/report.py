@@ -62,10 +62,10 @@ def render_text(report: Report) -> str:
             lines.append(f"  {f.app}/{f.env} {_where(f, report.root)} [{f.stage} {f.rule}]{resource} {f.message}")
     lines += _extras(report)
     lines.append("")
-    lines.append(_summary(report, failing))
     scope = _scope(report)
     if scope:
         lines.append(scope)
+    lines.append(_summary(report, failing))
     return "\n".join(lines)
 
 
