@@ -8,7 +8,12 @@ Model modules are imported on first use only (importing them all takes seconds).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
+import sys
+import threading
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pydantic
@@ -76,7 +81,7 @@ def _load(api_version: str) -> dict[str, type[Resource]]:
     if package is None or not version.isidentifier():
         return {}
     try:
-        module = importlib.import_module(f"{package}.{version}")
+        module = _import_alone(f"{package}.{version}")
     except ImportError:
         return {}
     kinds: dict[str, type[Resource]] = {}
@@ -86,6 +91,33 @@ def _load(api_version: str) -> dict[str, type[Resource]]:
             if gvk.api_version == api_version and gvk.kind:
                 kinds[gvk.kind] = member
     return kinds
+
+
+_IMPORTING = threading.Lock()
+
+
+def _import_alone(name: str) -> ModuleType:
+    """Import one generated version module without its package's `__init__`, which imports every other
+    version and group too (cloudcoil's istio package builds all of istio's models for `networking.istio.io/v1`;
+    prometheus_operator's builds v1alpha1 beside v1): a second or more of pydantic class building saved.
+    A later import of the package itself finds this module in sys.modules and reuses it."""
+    with _IMPORTING:
+        if name in sys.modules:
+            return sys.modules[name]
+        root, _, rest = name.partition(".models.")
+        base = importlib.import_module(f"{root}.models")
+        path = Path(next(iter(base.__path__))).joinpath(*rest.split(".")).with_suffix(".py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None or not path.is_file():
+            raise ImportError(f"no module {name}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return module
 
 
 def _describe(error: Any) -> str:
