@@ -93,8 +93,9 @@ ADDONS: dict[str, tuple[str, str, dict[str, str], dict[str, Any] | None, str, bo
 
 
 @pytest.fixture(scope="module")
-def helm() -> Path:
-    found, why = find_helm()
+def helm(repo_root: Path) -> Path:
+    """The pinned helm, built once from its Go module (cached in ~/.cache/groundwork/bin)."""
+    found, why = find_helm(repo_root)
     if found is None:
         pytest.skip(f"helm is needed to render charts: {why}")
     return found

@@ -53,6 +53,12 @@ RECIPES: dict[str, Recipe] = {
         ldflags=lambda version: f"-X sigs.k8s.io/kwok/pkg/consts.Version={version}",
         env={"CGO_ENABLED": "0"},
     ),
+    "helm": Recipe(
+        packages=("cmd/helm",),
+        binaries=("helm",),
+        ldflags=lambda version: f"-X helm.sh/helm/v4/internal/version.version={version}",
+        env={"CGO_ENABLED": "0"},
+    ),
     "kustomize": Recipe(
         packages=("",),
         binaries=("kustomize",),

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from groundwork.check.helm.addons import addon_targets
 from groundwork.check.helm.render import AddonRun, render_addons
 from groundwork.check.model import Target
+from groundwork.errors import GroundworkError
+from groundwork.paths import find_template_root
 
 HELM_VARIABLE = "GROUNDWORK_HELM"
+TOOL = "helm"
 
 
 def gate_targets(discovered: list[Target], gitops: Path) -> list[Target]:
@@ -19,22 +23,43 @@ def gate_targets(discovered: list[Target], gitops: Path) -> list[Target]:
     return [*discovered, *addon_targets(gitops)]
 
 
-def find_helm() -> tuple[Path | None, str]:
-    """(helm, "") or (None, why not): $GROUNDWORK_HELM, else `helm` on PATH."""
+def find_helm(root: Path) -> tuple[Path | None, str]:
+    """(helm, "") or (None, why not): $GROUNDWORK_HELM when set, else the helm that `tools.helm` of the
+    versions file pins, built once from its Go module into ~/.cache/groundwork/bin/helm-<version>/
+    (`groundwork.sandbox.toolchain`, the same builder as the sandbox's engines)."""
     configured = os.environ.get(HELM_VARIABLE)
     if configured:
         path = Path(configured).expanduser()
         if path.is_file() and os.access(path, os.X_OK):
             return path, ""
         return None, f"${HELM_VARIABLE} is {configured}, which is not an executable file"
-    found = shutil.which("helm")
-    if found:
-        return Path(found), ""
-    return None, f"helm is not installed (set ${HELM_VARIABLE} or put helm on PATH)"
+    from groundwork.sandbox.toolchain import Toolchain
+
+    toolchain = None
+    for repository in _pin_sources(root):
+        with contextlib.suppress(GroundworkError):
+            candidate = Toolchain.for_repository(repository)
+            if TOOL in candidate.pins:
+                toolchain = candidate
+                break
+    if toolchain is None:
+        return None, f"no versions file pins tools.{TOOL} (gitops/versions.yaml)"
+    try:
+        return toolchain.build(TOOL, echo=lambda line: print(line, file=sys.stderr)) / TOOL, ""
+    except GroundworkError as error:
+        return None, f"helm {toolchain.pin(TOOL).version} could not be built from its Go module ({error})"
+
+
+def _pin_sources(root: Path) -> list[Path]:
+    """The checked repository's versions file, then that of the groundwork checkout the gate runs from."""
+    sources = [root]
+    with contextlib.suppress(GroundworkError):
+        sources.append(find_template_root())
+    return sources
 
 
 def run_addons(targets: Sequence[Target], root: Path, gitops: Path, kube_version: str) -> AddonRun:
     if not targets:
         return AddonRun()
-    helm, why = find_helm()
+    helm, why = find_helm(root)
     return render_addons(targets, root, gitops, helm, kube_version, helm_missing=why)
