@@ -20,7 +20,7 @@ from groundwork.check.incremental import GateOptions, run_gate
 from groundwork.check.model import Report
 from groundwork.check.runner import CheckOptions, run_check
 
-CHANGES = int(os.environ.get("GROUNDWORK_EQUIVALENCE_CHANGES", "12"))
+CHANGES = int(os.environ.get("GROUNDWORK_EQUIVALENCE_CHANGES", "8"))
 SEED = int(os.environ.get("GROUNDWORK_EQUIVALENCE_SEED", "14"))
 
 
