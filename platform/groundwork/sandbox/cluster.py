@@ -297,9 +297,7 @@ def _wait_nodes_ready(kubectl: Kube, supervisor: Supervisor) -> None:
             if len(ready) >= NODES:
                 return
         time.sleep(0.5)
-    raise ActionFailed(
-        f"kwok did not make the {NODES} nodes Ready in time", "read .groundwork/sandbox/logs/kwok.log"
-    )
+    raise ActionFailed(f"kwok did not make the {NODES} nodes Ready in time", "read .groundwork/sandbox/logs/kwok.log")
 
 
 def _fail_if_exited(name: str, supervisor: Supervisor) -> None:
