@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ from catalog_support import copy_catalog
 
 from groundwork.catalog.errors import CatalogError
 from groundwork.catalog.load import load_catalog
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 TEAM_EDGE = """apiVersion: backstage.io/v1alpha1
 kind: Group
@@ -168,3 +171,30 @@ def test_a_second_component_descriptor_is_kept_as_a_claim(tmp_path: Path) -> Non
 def test_no_root_catalog_info(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match=r"^catalog-info.yaml:1: the repository has no root catalog-info.yaml"):
         load_catalog(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("  consumesApis:\n", "  consumesAPIs:\n", "unknown key 'spec.consumesAPIs': did you mean 'consumesApis'?"),
+        ("  dependsOn:\n", "  depends_on:\n", "unknown key 'spec.depends_on': did you mean 'dependsOn'?"),
+        ("  annotations:\n", "  anotations:\n", "unknown key 'metadata.anotations': did you mean 'annotations'?"),
+        ("spec:\n  type: service", "sepc:\n  type: service", "unknown key 'sepc': did you mean 'spec'?"),
+    ],
+)
+def test_an_unknown_key_is_named_with_its_line_and_the_closest_known_key(
+    tmp_path: Path, old: str, new: str, says: str
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    for part in ("catalog-info.yaml", "catalog", "gitops"):
+        source = REPO_ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / part)
+    descriptor = root / "gitops" / "apps" / "order" / "catalog-info.yaml"
+    text = descriptor.read_text()
+    assert old in text
+    descriptor.write_text(text.replace(old, new, 1))
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(root)
+    line = next(n for n, content in enumerate(descriptor.read_text().splitlines(), 1) if content == new.split("\n")[0])
+    assert str(raised.value) == f"gitops/apps/order/catalog-info.yaml:{line}: {says}"

@@ -125,3 +125,29 @@ def test_outside_a_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         capsys.readouterr().err
         == f"error: {tmp_path} is not inside a git repository: run it in a clone of the GitOps repository\n"
     )
+
+
+def test_a_missing_figure_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Deployments without the build-time trailer and nothing restored: '-' with the reason, never a bare '-'."""
+    repo = Repo(tmp_path / "gitops")
+    repo.write(overlay_path("order", "dev"), overlay_text("order", "dev", "0.1.0", D0))
+    repo.commit("order: first render", "2026-03-01T09:00:00Z")
+    repo.write(overlay_path("order", "dev"), overlay_text("order", "dev", "1" * 40, D1))
+    repo.commit("order: deploy 1 to dev (by hand, no trailers)", "2026-03-02T10:00:00Z")
+    window = ["--since", "2026-03-01T10:00:00Z", "--until", "2026-03-03T00:00:00Z"]
+    assert run(["dora", "--repo", str(repo.path), *window]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[2] == (
+        "lead time for changes: - (median of 0): none of the 1 deployments carries an 'Image-Built-At' trailer "
+        "(CI's GitOps pull request and 'groundwork promote --commit' write it)"
+    )
+    assert out[4].endswith(
+        "(median of 0): no deployment was reverted or rolled back in the window, so nothing was restored"
+    )
+    assert run(["dora", "--repo", str(repo.path), *window, "--format", "json"]) == 0
+    total = json.loads(capsys.readouterr().out)["total"]
+    assert set(total["missing"]) == {"lead_time", "time_to_restore"}
+    assert run(["dora", "--repo", str(repo.path), "--since", "2026-03-05", "--until", "2026-03-06"]) == 0
+    assert "lead time for changes: - (median of 0): no deployment (overlay change) merged in the window" in (
+        capsys.readouterr().out
+    )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from groundwork.catalog.keys import check_keys
 from groundwork.catalog.yamlines import Document
 
 API_VERSION_PREFIX = "backstage.io/"
@@ -148,6 +149,7 @@ def parse_entity(document: Document) -> Entity:
     kind = data.get("kind")
     if kind not in KINDS:
         raise document.error(f"kind {kind!r} is not a Backstage kind", "kind", fix=f"use one of {', '.join(KINDS)}")
+    check_keys(document, str(kind), data)
     metadata = _mapping(document, data, "metadata", required=True)
     name = metadata.get("name")
     if not isinstance(name, str) or len(name) > 63 or not _NAME.match(name):

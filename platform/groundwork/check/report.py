@@ -62,6 +62,7 @@ def render_text(report: Report) -> str:
             lines.append(f"  {f.app}/{f.env} {_where(f, report.root)} [{f.stage} {f.rule}]{resource} {f.message}")
     lines += _extras(report)
     lines.append("")
+    lines += judged(report)
     scope = _scope(report)
     if scope:
         lines.append(scope)
@@ -101,6 +102,29 @@ def _scope(report: Report) -> str:
     if report.cached:
         parts.append(f"{len(report.cached)} verdicts from the results cache (same inputs, same verdict)")
     return "; ".join(parts)
+
+
+# What each stage's judge is, as the report names it (check/README.md describes them in full).
+JUDGES = {
+    Stage.RENDER: "kustomize build of every overlay",
+    Stage.SCHEMA: "strict schemas (Kubernetes, Istio, prometheus-operator, Argo CD; unknown fields rejected)",
+    Stage.POLICY: "checkov with policies/ and the native cross-resource rules",
+    Stage.RULES: "promtool on every rule file, with generated SLO alert unit tests",
+}
+
+
+def judged(report: Report) -> list[str]:
+    """What the gate looked at, so '0 findings' never reads as 'nothing checked'."""
+    apps = sorted({t.app for t in report.targets if t.service})
+    others = sorted({t.app for t in report.targets if not t.service})
+    envs = Counter(t.env for t in report.targets if t.service)
+    overlays = ", ".join(f"{env} {count}" for env, count in sorted(envs.items()))
+    lines = [
+        f"judged: {len(apps)} apps ({', '.join(apps) or 'none'}), {sum(envs.values())} overlays ({overlays or 'none'}),"
+        f" {len(others)} platform trees ({', '.join(others) or 'none'}), {report.documents} documents",
+    ]
+    lines += [f"  {stage}: {JUDGES[stage]}" for stage in Stage]
+    return lines
 
 
 def _summary(report: Report, failing: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from groundwork.dora import trailers as keys
 from groundwork.dora.figures import ALL, Figures, Window
 
 
@@ -30,12 +31,35 @@ def per_day(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def why_missing(figures: Figures) -> dict[str, str]:
+    """Why a figure is '-': each missing figure of `figures`, with the reason in words a reader can act on."""
+    reasons: dict[str, str] = {}
+    if figures.deployments == 0:
+        none = "no deployment (overlay change) merged in the window"
+        return {"deployments_per_day": none, "lead_time": none, "change_failure_rate": none, "time_to_restore": none}
+    if figures.lead_time is None:
+        reasons["lead_time"] = (
+            f"none of the {figures.deployments} deployments carries an '{keys.IMAGE_BUILT_AT}' trailer "
+            "(CI's GitOps pull request and 'groundwork promote --commit' write it)"
+        )
+    if figures.time_to_restore is None:
+        reasons["time_to_restore"] = "no deployment was reverted or rolled back in the window, so nothing was restored"
+    return reasons
+
+
 def headline(total: Figures, window: Window) -> list[str]:
+    missing = why_missing(total)
+
+    def reason(name: str) -> str:
+        return f": {missing[name]}" if name in missing else ""
+
     return [
         f"deployment frequency: {total.deployments} in {window.days:.1f} days ({per_day(total.per_day)} per day)",
-        f"lead time for changes: {duration(total.lead_time)} (median of {total.lead_time_samples})",
-        f"change failure rate: {rate(total.change_failure_rate)} ({total.failures} of {total.deployments})",
-        f"time to restore: {duration(total.time_to_restore)} (median of {total.restores})",
+        f"lead time for changes: {duration(total.lead_time)} (median of {total.lead_time_samples})"
+        + reason("lead_time"),
+        f"change failure rate: {rate(total.change_failure_rate)} ({total.failures} of {total.deployments})"
+        + reason("change_failure_rate"),
+        f"time to restore: {duration(total.time_to_restore)} (median of {total.restores})" + reason("time_to_restore"),
     ]
 
 
@@ -81,6 +105,7 @@ def render_json(rows: list[Figures], window: Window, ref: str) -> str:
             "change_failure_rate": figures.change_failure_rate,
             "restores": figures.restores,
             "time_to_restore_seconds": figures.time_to_restore,
+            "missing": why_missing(figures),
         }
 
     document = {
