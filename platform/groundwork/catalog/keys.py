@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from typing import Any
 
 from groundwork.catalog.yamlines import Document
 
@@ -36,7 +37,7 @@ def check_keys(document: Document, kind: str, data: Mapping[str, object]) -> Non
         _check(document, spec, SPEC[kind], ("spec",))
 
 
-def _check(document: Document, mapping: Mapping[object, object], known: frozenset[str], path: tuple[str, ...]) -> None:
+def _check(document: Document, mapping: Mapping[Any, object], known: frozenset[str], path: tuple[str, ...]) -> None:
     for key in mapping:
         if str(key) in known:
             continue
