@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from render_support import REPO_ROOT
+from runtime_wheel import runtime_wheels
 from servers import KafkaBroker, PostgresServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def runtime_from_this_checkout() -> Iterator[Path]:
+    """Rendered Python services depend on groundwork-runtime: every uv they run finds this checkout's build."""
+    wheels = runtime_wheels()
+    before = os.environ.get("UV_FIND_LINKS")
+    os.environ["UV_FIND_LINKS"] = str(wheels)
+    yield wheels
+    if before is None:
+        os.environ.pop("UV_FIND_LINKS", None)
+    else:
+        os.environ["UV_FIND_LINKS"] = before
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ NOT_A_PATH = {
     ("prdiff/build.py", "base"): "the scratch folder the base revision is exported to",
     ("readiness/runner.py", "gitops"): "the key of a report's source line",
     ("check/helm/keys.py", "templates"): "a Helm chart's templates/ folder, not the repository's",
+    ("policy/pss/baseline.py", "runtime"): "the seccomp and AppArmor profile name runtime/default",
 }
 
 

@@ -10,6 +10,8 @@ TEMPLATES_DIR = "templates"
 GITOPS_DIR = "gitops"
 INFRA_DIR = "infra"
 POLICIES_DIR = "policies"
+# groundwork-runtime, the package every rendered Python service depends on (runtime/src/groundwork_runtime).
+RUNTIME_DIR = "runtime"
 COPIER_FILE = "copier.yml"
 CATALOG_FILE = "catalog-info.yaml"
 # Local state of `groundwork up` and `groundwork readiness` (Pulumi's file backend, provision records).

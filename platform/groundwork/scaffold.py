@@ -14,7 +14,7 @@ from pathlib import Path
 import copier
 from copier.errors import CopierWarning
 
-from groundwork.errors import DestinationExists, GroundworkError, InvalidAnswer
+from groundwork.errors import DestinationExists, GroundworkError, InvalidAnswer, last_line
 
 _COPIER_VALIDATION = re.compile(r"^Validation error for question '(?P<question>[^']+)': (?P<message>.*)$", re.S)
 _COPIER_CHOICE = re.compile(r"^Invalid choice for '(?P<question>[^']+)': (?P<message>.*)$", re.S)
@@ -165,7 +165,13 @@ def lock_dependencies(project: Path) -> None:
         )
     result = subprocess.run([uv, "lock", "--quiet"], cwd=project, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        last = last_line(result.stderr)
+        if "groundwork-runtime" in result.stderr:
+            raise GroundworkError(
+                f"'uv lock' failed in {project}: groundwork-runtime is not on the package index this uv reads",
+                "publish it (runtime/README.md), or build it with 'uv build runtime --out-dir DIR' in the groundwork"
+                " checkout and run 'UV_FIND_LINKS=DIR uv lock' there",
+            )
         raise GroundworkError(
             f"'uv lock' failed in {project}: {last}", "fix the dependency problem, then run 'uv lock' there"
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import yaml
 from opentelemetry.semconv.resource import ResourceAttributes
 
 import groundwork_runtime
@@ -20,6 +21,12 @@ RUNTIME = Path(__file__).resolve().parents[1]
 
 class Orders(RuntimeSettings):
     declared_downstreams: ClassVar[tuple[str, ...]] = ("payment",)
+
+
+def test_the_template_pins_the_version_this_folder_builds() -> None:
+    version = tomllib.loads((RUNTIME / "pyproject.toml").read_text())["project"]["version"]
+    copier = yaml.safe_load((RUNTIME.parent / "copier.yml").read_text())
+    assert copier["runtime_version"]["default"] == version
 
 
 def test_the_version_has_a_changelog_entry_and_is_what_is_installed() -> None:

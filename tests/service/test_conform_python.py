@@ -142,17 +142,24 @@ MUTANTS = (
     Mutant(
         "no service.namespace",
         "traces.resource",
-        (("tracing.py", "SERVICE_NAMESPACE: about.DOMAIN,\n", ""),),
+        (("tracing.py", "SERVICE_NAMESPACE: identity.domain,\n", ""),),
     ),
 )
 
 
+# The service's own files; every other file a mutant edits is groundwork-runtime's (runtime/src).
+SERVICE_FILES = frozenset({"about.py", "app.py", "api.py", "__main__.py"})
+RUNTIME_SRC = Path(__file__).resolve().parents[2] / "runtime" / "src"
+
+
 def _mutate(service_src: Path, package: str, dest: Path, mutant: Mutant) -> Path:
-    """A copy of the package with the mutant's edits, importable first through PYTHONPATH."""
-    copy = dest / package
-    shutil.copytree(service_src / package, copy)
+    """Copies of the service package and of groundwork-runtime with the mutant's edits, importable first through
+    PYTHONPATH."""
+    copies = {"service": dest / package, "runtime": dest / "groundwork_runtime"}
+    shutil.copytree(service_src / package, copies["service"])
+    shutil.copytree(RUNTIME_SRC / "groundwork_runtime", copies["runtime"])
     for file, old, new in mutant.edits:
-        path = copy / file
+        path = copies["service" if file in SERVICE_FILES else "runtime"] / file
         text = path.read_text()
         assert text.count(old) == 1, f"mutant {mutant.name!r}: {old!r} is not once in {file}; update the mutant"
         path.write_text(text.replace(old, new))

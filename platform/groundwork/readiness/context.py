@@ -41,7 +41,7 @@ class Context:
 
     def repo_files(self, service: str) -> RepoFiles:
         if service not in self._files:
-            self._files[service] = RepoFiles(self.repo_path(service))
+            self._files[service] = RepoFiles(self.repo_path(service), self.repos.runtime)
         return self._files[service]
 
     def owner(self, service: str) -> str | None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from groundwork.paths import RUNTIME_DIR
+
 SOURCE_SUFFIXES = frozenset(
     {".py", ".go", ".js", ".mjs", ".ts", ".java", ".kt", ".rs", ".rb", ".cs", ".scala", ".ex", ".exs", ".php"}
 )
@@ -33,6 +35,12 @@ SKIPPED = frozenset(
 )
 
 
+# A service that depends on groundwork-runtime has its telemetry, health routes and logging there, not in its own
+# files: the probes read the runtime's sources and manifest (runtime/ of the groundwork checkout) with it.
+RUNTIME_DEPENDENCY = r"""["']groundwork-runtime\b"""
+RUNTIME_SOURCE = Path(RUNTIME_DIR)
+
+
 @dataclass(frozen=True)
 class Hit:
     file: Path
@@ -41,17 +49,40 @@ class Hit:
 
 
 class RepoFiles:
-    """One repository's source files and manifests, read once."""
+    """One repository's source files and manifests, read once; with the sources of `runtime` (a folder) when
+    a manifest depends on groundwork-runtime."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, runtime: Path | None = None) -> None:
         self.path = path
+        self.runtime = runtime
 
     @cached_property
     def sources(self) -> list[Path]:
-        return [file for file in self._files() if file.suffix in SOURCE_SUFFIXES]
+        own = [file for file in self._files() if file.suffix in SOURCE_SUFFIXES]
+        if self.runtime is None or not self._depends_on_runtime:
+            return own
+        return own + sorted((self.runtime / "src").rglob("*.py"))
+
+    @cached_property
+    def _depends_on_runtime(self) -> bool:
+        regex = re.compile(RUNTIME_DEPENDENCY)
+        if self.runtime is None or not (self.runtime / "pyproject.toml").is_file():
+            return False
+        for file in self._own_manifests:
+            try:
+                if regex.search(file.read_text(encoding="utf-8")):
+                    return True
+            except (OSError, UnicodeDecodeError):
+                continue
+        return False
 
     @cached_property
     def manifests(self) -> list[Path]:
+        runtime = [self.runtime / "pyproject.toml"] if self.runtime is not None and self._depends_on_runtime else []
+        return self._own_manifests + runtime
+
+    @cached_property
+    def _own_manifests(self) -> list[Path]:
         return [file for file in self._files() if file.name in MANIFESTS or file.suffix == ".csproj"]
 
     def _files(self) -> list[Path]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from groundwork.errors import GroundworkError
 from groundwork.paths import COPIER_FILE, TEMPLATES_DIR, find_template_root
 from groundwork.readiness.entries import Entry
+from groundwork.readiness.probes import RUNTIME_SOURCE
 from groundwork.scaffold import ServiceAnswers, render
 
 SERVICE_TEMPLATE = "service"
@@ -26,9 +27,13 @@ class ServiceRepos:
     rendered: bool
     description: str
     labels: Mapping[str, str]  # service -> how its files are named in messages
+    # groundwork-runtime's source, read with a service that depends on it (None: not in this checkout)
+    runtime: Path | None = None
 
     def shown(self, service: str, file: Path) -> str:
-        """`file` of `service`'s repository as messages name it."""
+        """`file` of `service`'s repository (or of the runtime it depends on) as messages name it."""
+        if self.runtime is not None and file.is_relative_to(self.runtime):
+            return f"groundwork-runtime/{file.relative_to(self.runtime).as_posix()}"
         relative = file.relative_to(self.paths[service]).as_posix()
         return f"{self.labels[service]}/{relative}"
 
@@ -47,7 +52,7 @@ def checkouts(directory: Path, entries: Sequence[Entry]) -> ServiceRepos:
             )
         paths[entry.name] = path.resolve()
     labels = {name: str(directory / name) for name in paths}
-    return ServiceRepos(paths, False, f"checkouts in {directory} (--service-repos)", labels)
+    return ServiceRepos(paths, False, f"checkouts in {directory} (--service-repos)", labels, _runtime_source())
 
 
 def rendered(root: Path, entries: Sequence[Entry], scratch: Path, template: Path | None = None) -> ServiceRepos:
@@ -72,7 +77,7 @@ def rendered(root: Path, entries: Sequence[Entry], scratch: Path, template: Path
         f"rendered from gitops/apps/<service>/.copier-answers.yml through {TEMPLATES_DIR}/{SERVICE_TEMPLATE} of "
         f"{source} (pass --service-repos DIR to judge real checkouts)"
     )
-    return ServiceRepos(paths, True, description, labels)
+    return ServiceRepos(paths, True, description, labels, _runtime_source(source))
 
 
 def _template_root(root: Path) -> Path:
@@ -91,3 +96,13 @@ def _service_answers(entry: Entry) -> ServiceAnswers:
         return ServiceAnswers(**data, downstreams=tuple(str(d) for d in downstreams))
     except TypeError as error:
         raise GroundworkError(f"{entry.answers_doc.shown}: {error}", "re-render it with 'copier update'") from None
+
+
+def _runtime_source(template: Path | None = None) -> Path | None:
+    """groundwork-runtime's source in the groundwork checkout (of `template`, else this package's), if any."""
+    try:
+        root = template or find_template_root()
+    except GroundworkError:
+        return None
+    folder = root / RUNTIME_SOURCE
+    return folder.resolve() if folder.is_dir() else None

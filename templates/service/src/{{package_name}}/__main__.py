@@ -2,8 +2,12 @@
 
 import sys
 
-from .server import serve
-from .settings import ConfigurationError, load_settings
+from groundwork_runtime.server import serve
+from groundwork_runtime.settings import ConfigurationError
+
+from .about import SERVICE_NAME
+from .app import create_app
+from .settings import load_settings
 
 
 def main() -> None:
@@ -12,7 +16,7 @@ def main() -> None:
     except ConfigurationError as error:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
-    serve(settings)
+    serve(settings, create_app, SERVICE_NAME)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-
-from .downstream import DownstreamClient, DownstreamError
+from groundwork_runtime.downstream import DownstreamClient, DownstreamError
 
 
 def api_router(service: str, downstreams: Mapping[str, DownstreamClient]) -> APIRouter:

@@ -1,4 +1,5 @@
-"""create_app(settings): the whole service, wired from its settings. Importing this module does nothing."""
+"""create_app(settings): the whole service, wired from its settings and groundwork-runtime. Importing this module
+does nothing."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -6,19 +7,24 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import Response
+from groundwork_runtime.downstream import ClientPolicy, DownstreamClient
+from groundwork_runtime.health import Check, Readiness, downstream_check, health_router
+from groundwork_runtime.lifecycle import Lifecycle
+from groundwork_runtime.logs import build_access_log, build_logger, configure_logging
+from groundwork_runtime.metrics import CONTENT_TYPE_LATEST, ClientMetrics, RedMetrics, build_registry, render
+from groundwork_runtime.middleware import TelemetryMiddleware
+from groundwork_runtime.tracing import (
+    PresetTraceIds,
+    build_tracer_provider,
+    root_sampling_bound,
+    shutdown_tracer_provider,
+)
 from opentelemetry.sdk.trace import TracerProvider
 
 from . import about
 from .api import api_router
-from .downstream import ClientPolicy, DownstreamClient
-from .health import Check, Readiness, downstream_check, health_router
-from .lifecycle import Lifecycle
-from .logs import build_access_log, build_logger, configure_logging
-from .metrics import CONTENT_TYPE_LATEST, ClientMetrics, RedMetrics, build_registry, render
-from .middleware import TelemetryMiddleware
 from .settings import Settings
 from .state import build_state
-from .tracing import PresetTraceIds, build_tracer_provider, root_sampling_bound, shutdown_tracer_provider
 
 
 def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
@@ -27,7 +33,7 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
     configure_logging(about.SERVICE_NAME, settings.log_level)
     log = build_logger(about.SERVICE_NAME, settings.log_level)
     owns_provider = tracer_provider is None
-    provider = build_tracer_provider(settings) if tracer_provider is None else tracer_provider
+    provider = build_tracer_provider(settings, about.identity()) if tracer_provider is None else tracer_provider
     registry = build_registry() if settings.metrics_enabled else None
     lifecycle = Lifecycle()
 
@@ -102,7 +108,7 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
     app.add_middleware(
         TelemetryMiddleware,
         tracer=provider.get_tracer(__package__ or about.SERVICE_NAME) if provider is not None else None,
-        metrics=RedMetrics(registry) if registry is not None else None,
+        metrics=RedMetrics(registry, about.LATENCY_BUCKETS) if registry is not None else None,
         access_log=build_access_log(about.SERVICE_NAME, settings.log_level) if settings.access_log else None,
         root_sampling=_root_sampling(provider),
     )
@@ -114,7 +120,8 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
 
 
 def _root_sampling(provider: TracerProvider | None) -> tuple[PresetTraceIds, int] | None:
-    """The middleware's fast path for root sampling, when the provider allows it (see tracing.PresetTraceIds)."""
+    """The middleware's fast path for root sampling, when the provider allows it (see
+    groundwork_runtime.tracing.PresetTraceIds)."""
     if provider is None:
         return None
     bound = root_sampling_bound(provider)
