@@ -12,6 +12,7 @@ import yaml
 
 from groundwork.parsed import as_list, as_mapping
 from groundwork.paths import ADDONS_DIR, BASE_DIR, GITOPS_DIR, KUSTOMIZATION
+from groundwork.readiness.cluster import cluster_health
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
 from groundwork.readiness.model import Check, Evidence, ItemSpec, judged
@@ -54,6 +55,7 @@ def assess(context: Context) -> list[Check]:
             _slo_alerts(entry),
         ]
     checks.append(_fleet_dashboard(context))
+    checks.append(cluster_health(context))
     return checks
 
 

@@ -1,0 +1,79 @@
+""" "Is service X healthy?" answered from a running cluster, without SSH: each service's Argo CD Application
+(sync and health) and its Deployment's status, read through the API server.
+
+The cluster asked is the sandbox of this checkout when it runs (`groundwork up --env sandbox`); with no running
+cluster the check is a warning that says how to get one, never a pass.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from groundwork.readiness.context import Context
+from groundwork.readiness.model import Check, Evidence, Status, judged
+from groundwork.sandbox.kube import Kube
+from groundwork.sandbox.processes import Supervisor
+
+CHECK = "healthy-in-cluster"
+SANDBOX = "sandbox"
+
+
+def cluster_health(context: Context) -> Check:
+    state = context.state_dir / SANDBOX
+    kubeconfig = state / "kubeconfig"
+    running = {entry.name for entry in Supervisor(state).running()}
+    if "kube-apiserver" not in running or not kubeconfig.is_file():
+        return Check(
+            CHECK,
+            Status.WARN,
+            "no running cluster to ask: 'groundwork up --env sandbox' starts one, then readiness reads every "
+            "service's Application and Deployment from it",
+            Evidence(notes=(f"looked for a running sandbox under {context.shown(state)}",)),
+        )
+    kube = Kube(kubeconfig)
+    environment = _environment(context.state_dir)
+    problems: list[str] = []
+    answers: list[str] = []
+    for entry in context.entries:
+        application = f"{entry.name}-{environment}"
+        sync, health = _application(kube, application)
+        ready, wanted = _deployment(kube, entry.name)
+        answer = f"{entry.name}: Application {application} {sync}/{health}, Deployment {ready}/{wanted} available"
+        answers.append(answer)
+        if (sync, health) != ("Synced", "Healthy") or wanted == 0 or ready < wanted:
+            problems.append(answer)
+    return judged(
+        CHECK,
+        problems,
+        "; ".join(answers),
+        Evidence(files=(context.shown(kubeconfig),), counts={"services": len(context.entries)}),
+    )
+
+
+def _environment(state_dir: Path) -> str:
+    try:
+        record = json.loads((state_dir / f"provision-{SANDBOX}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "dev"
+    return str(record.get("environment") or "dev") if isinstance(record, dict) else "dev"
+
+
+def _application(kube: Kube, name: str) -> tuple[str, str]:
+    code, out, _ = kube(["-n", "argocd", "get", "applications.argoproj.io", name, "-o", "json"])
+    if code != 0:
+        return "Missing", "Missing"
+    status = json.loads(out).get("status", {})
+    return str(status.get("sync", {}).get("status") or "Unknown"), str(
+        status.get("health", {}).get("status") or "Unknown"
+    )
+
+
+def _deployment(kube: Kube, service: str) -> tuple[int, int]:
+    code, out, _ = kube(["-n", service, "get", "deployment", service, "-o", "json"])
+    if code != 0:
+        return 0, 0
+    document = json.loads(out)
+    return int(document.get("status", {}).get("availableReplicas") or 0), int(
+        document.get("spec", {}).get("replicas") or 0
+    )
