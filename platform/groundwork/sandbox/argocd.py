@@ -123,6 +123,9 @@ def start_argocd(layout: SandboxLayout, tools: Toolchain, echo: Callable[[str], 
             str(ports["repo_metrics"]),
             "--redis",
             redis_address,
+            # A new commit is seen at the controller's next resync, not after the default three minutes.
+            "--revision-cache-expiration",
+            f"{RESYNC_SECONDS}s",
         ],
         env={**env, "ARGOCD_BINARY_NAME": "argocd-repo-server"},
     )

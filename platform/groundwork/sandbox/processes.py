@@ -20,6 +20,9 @@ from pathlib import Path
 from groundwork.errors import ToolMissing
 
 PROCESSES_FILE = "processes.json"
+# The processes this Python process started, by pid: their own exit status is known without /proc (and a
+# child that has not exec'd yet still shows this interpreter's command line).
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -74,6 +77,7 @@ class Supervisor:
             start_new_session=True,
         )
         log.close()
+        _CHILDREN[process.pid] = process
         entry = Started(name, process.pid, tuple(command))
         entries = [*self.started(), entry]
         self.record.parent.mkdir(parents=True, exist_ok=True)
@@ -85,13 +89,15 @@ class Supervisor:
 
     def alive(self, entry: Started) -> bool:
         """True while `entry`'s pid runs the recorded command (a reused pid is not ours)."""
+        child = _CHILDREN.get(entry.pid)
+        if child is not None and child.args[0] == entry.command[0]:
+            return child.poll() is None
+        # By the executable, not the command line: some programs (redis-server) rewrite their title.
         try:
-            cmdline = Path(f"/proc/{entry.pid}/cmdline").read_bytes()
+            executable = os.readlink(f"/proc/{entry.pid}/exe")
         except OSError:
-            return False
-        if not cmdline:
-            return False  # a zombie
-        return cmdline.split(b"\0")[0].decode(errors="replace") == entry.command[0]
+            return False  # gone, or a zombie
+        return executable.removesuffix(" (deleted)") == os.path.realpath(entry.command[0])
 
     def running(self) -> list[Started]:
         return [entry for entry in self.started() if self.alive(entry)]
