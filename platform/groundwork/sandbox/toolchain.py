@@ -142,7 +142,10 @@ class Toolchain:
             source_binary = produced.get(binary) or produced.get(built_name)
             if source_binary is None:
                 raise ToolBroken(f"building {name} produced no {binary} in {out}", "read the go build output above")
-            shutil.copy2(source_binary, target / binary)
+            # Atomically: a build interrupted here never leaves half a binary that looks built.
+            partial = target / f".{binary}.partial"
+            shutil.copy2(source_binary, partial)
+            os.replace(partial, target / binary)
         return target
 
     def _upstream_gomod(self, pin: ToolPin, work: Path) -> str:

@@ -55,7 +55,9 @@ def assess(context: Context) -> list[Check]:
             _slo_alerts(entry),
         ]
     checks.append(_fleet_dashboard(context))
-    checks.append(cluster_health(context))
+    in_cluster = cluster_health(context)
+    if in_cluster is not None:
+        checks.append(in_cluster)
     return checks
 
 
