@@ -56,7 +56,8 @@ def test_the_comment_shows_what_changes_in_the_cluster(
     assert comment.startswith("<!-- groundwork:pr-comment -->\n## What merging changes in the clusters\n")
     # All three environments of order were rendered at both commits; dev renders the same (a comment only).
     assert "1 of 3 affected targets change (2 render exactly as before)." in comment
-    assert "| `order/staging` | 0 | 15 | 0 |" in comment
+    # 14 objects: the per-app dashboard ConfigMap is gone (the fleet has one service dashboard).
+    assert "| `order/staging` | 0 | 14 | 0 |" in comment
     assert "order/dev" not in comment
     assert "order/prod" not in comment
     deployment = comment.split("**changed** `Deployment.apps order/order`", 1)[1].split("**changed**", 1)[0]
