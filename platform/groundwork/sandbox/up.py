@@ -215,15 +215,28 @@ def sandbox_down(repository: Path, echo: Callable[[str], None]) -> None:
     if stopped:
         echo(f"stopped {', '.join(stopped)}")
     supervisor = Supervisor(layout.state)
-    if any(e.name == "kube-apiserver" for e in supervisor.running()) and tools.built("pulumi"):
-        stack = SandboxStack(paths.repository / INFRA_DIR, paths.backend, paths.pulumi_home, tools)
-        stack.destroy(lambda line: echo(line.rstrip("\n")))
-    stopped = stop_control_plane(layout)
-    if stopped:
-        echo(f"stopped {', '.join(stopped)}")
-    if layout.state.is_dir():
-        shutil.rmtree(layout.state)
+    try:
+        if any(e.name == "kube-apiserver" for e in supervisor.running()) and tools.built("pulumi"):
+            # Argo CD is stopped, so nothing would ever clear its finalizers: without this, deleting its CRDs
+            # would wait forever for the Applications to go.
+            _clear_argocd_finalizers(Kube(layout.kubeconfig))
+            stack = SandboxStack(paths.repository / INFRA_DIR, paths.backend, paths.pulumi_home, tools)
+            stack.destroy(lambda line: echo(line.rstrip("\n")))
+    finally:
+        # Whatever pulumi said, nothing of the sandbox keeps running, and its state folder goes.
+        stopped = stop_control_plane(layout)
+        if stopped:
+            echo(f"stopped {', '.join(stopped)}")
+        if layout.state.is_dir():
+            shutil.rmtree(layout.state)
     echo(f"sandbox is down (the provisioning record {paths.record} is kept)")
+
+
+def _clear_argocd_finalizers(kube: Kube) -> None:
+    for kind in ("applications.argoproj.io", "applicationsets.argoproj.io", "appprojects.argoproj.io"):
+        code, out, _ = kube(["-n", "argocd", "get", kind, "-o", "name"])
+        for name in out.split() if code == 0 else []:
+            kube(["-n", "argocd", "patch", name, "--type=merge", "-p", '{"metadata":{"finalizers":null}}'])
 
 
 def _write_stack_inputs(layout: SandboxLayout, tools: Toolchain) -> None:
