@@ -90,7 +90,7 @@ class Supervisor:
     def alive(self, entry: Started) -> bool:
         """True while `entry`'s pid runs the recorded command (a reused pid is not ours)."""
         child = _CHILDREN.get(entry.pid)
-        if child is not None and child.args[0] == entry.command[0]:
+        if child is not None:
             return child.poll() is None
         # By the executable, not the command line: some programs (redis-server) rewrite their title.
         try:
