@@ -22,9 +22,13 @@ import pytest
 import yaml
 from sandbox_support import (
     REPO_ROOT,
+    app_status,
+    application,
     clone_checkout,
+    git,
     kube_json,
     require_sandbox_tools,
+    wait_for,
 )
 
 from groundwork.provision.record import ProvisionRecord
@@ -107,6 +111,60 @@ def test_the_cluster_runs_the_pinned_control_plane_and_the_real_argocd_crds(sand
         "virtualservices.networking.istio.io",
         "servicemonitors.monitoring.coreos.com",
     } <= crds
+
+
+@pytest.mark.parametrize(
+    ("planted", "message"),
+    [("invalid-selector", "`selector` does not match template `labels`")],
+)
+def test_a_bad_manifest_fails_its_sync_with_the_api_servers_own_message(
+    sandbox: Sandbox, planted: str, message: str
+) -> None:
+    app = "user"
+    overlay = sandbox.repository / "gitops" / "apps" / app / "overlays" / "dev"
+    kustomization = overlay / "kustomization.yaml"
+    original = kustomization.read_text()
+    patch = overlay / f"{planted}.yaml"
+    if planted == "istio-unknown-field":
+        patch.write_text(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: user\n"
+            "spec:\n  retriesEverywhere: true\n"
+        )
+    else:
+        patch.write_text(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: user\n"
+            "spec:\n  selector:\n    matchLabels:\n      planted: mismatch\n"
+        )
+    document = yaml.safe_load(original)
+    document.setdefault("patches", []).append({"path": patch.name})
+    kustomization.write_text(yaml.safe_dump(document, sort_keys=False))
+    git(sandbox.repository, "add", "-A")
+    git(sandbox.repository, "commit", "-q", "-m", f"plant {planted} in {app}")
+    try:
+
+        def failure() -> str:
+            status = application(sandbox.kube, f"{app}-dev").get("status", {})
+            texts = [status.get("operationState", {}).get("message", "")]
+            texts += [
+                r.get("message", "")
+                for r in status.get("operationState", {}).get("syncResult", {}).get("resources", [])
+            ]
+            texts += [c.get("message", "") for c in status.get("conditions", [])]
+            found = [text for text in texts if message in text]
+            return found[0] if found else ""
+
+        shown = wait_for(f"{app}-dev to fail its sync with '{message}'", failure, timeout=240)
+        print(f"Argo CD shows: {shown}")
+    finally:
+        kustomization.write_text(original)
+        patch.unlink()
+        git(sandbox.repository, "add", "-A")
+        git(sandbox.repository, "commit", "-q", "-m", f"remove {planted} from {app}")
+    wait_for(
+        f"{app}-dev Synced and Healthy again",
+        lambda: app_status(sandbox.kube, f"{app}-dev") == ("Synced", "Healthy"),
+        timeout=300,
+    )
 
 
 def _groundwork(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
