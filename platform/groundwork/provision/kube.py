@@ -33,14 +33,18 @@ def find_kubectl() -> str:
         return found
 
 
-def kubectl_for(kubeconfig: Path, executable: str | None = None) -> Kubectl:
-    """A Kubectl bound to one kubeconfig file."""
-    binary = executable or find_kubectl()
+class Kube:
+    """kubectl bound to one kubeconfig: callable as a `Kubectl`; `apply` sends manifests on stdin."""
 
-    def run(arguments: Sequence[str]) -> tuple[int, str, str]:
+    def __init__(self, kubeconfig: Path, executable: str | None = None) -> None:
+        self.kubeconfig = kubeconfig
+        self._binary = executable or find_kubectl()
+
+    def __call__(self, arguments: Sequence[str], stdin: str | None = None) -> tuple[int, str, str]:
         try:
             result = subprocess.run(
-                [binary, "--kubeconfig", str(kubeconfig), *arguments],
+                [self._binary, "--kubeconfig", str(self.kubeconfig), *arguments],
+                input=stdin,
                 capture_output=True,
                 text=True,
                 check=False,
@@ -50,7 +54,13 @@ def kubectl_for(kubeconfig: Path, executable: str | None = None) -> Kubectl:
             return 124, "", f"kubectl gave no answer within {KUBECTL_TIMEOUT_SECONDS:.0f} s"
         return result.returncode, result.stdout, result.stderr
 
-    return run
+    def apply(self, manifests: str, *extra: str) -> tuple[int, str, str]:
+        return self(["apply", "--server-side", "--force-conflicts", "-f", "-", *extra], stdin=manifests)
+
+
+def kubectl_for(kubeconfig: Path, executable: str | None = None) -> Kubectl:
+    """A Kubectl bound to one kubeconfig file."""
+    return Kube(kubeconfig, executable)
 
 
 class KubectlApplicationReader:
