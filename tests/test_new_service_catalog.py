@@ -160,7 +160,9 @@ def test_new_team_and_new_domain_are_added_to_the_catalog(platform: Path, capsys
 def test_after_readme_example_the_gate_and_readiness_pass(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _new(platform, *README_EXAMPLE) == ExitCode.OK, capsys.readouterr().err
     assert run(["check", str(platform)]) == ExitCode.OK, capsys.readouterr().out[-3000:]
-    assert "PASSED: 0 findings" in capsys.readouterr().out
+    # Add-ons whose charts cannot be fetched here are listed as not judged, by name; nothing else may be.
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert summary.startswith("PASSED") and ": 0 findings in 0 of" in summary, summary
     assert run(["readiness", str(platform), "--strict"]) == ExitCode.OK, capsys.readouterr().out[-3000:]
     out = capsys.readouterr().out
     assert out.startswith("groundwork readiness: 5/6, 1 not yet proven")

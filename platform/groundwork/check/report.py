@@ -114,10 +114,12 @@ JUDGES = {
 
 
 def judged(report: Report) -> list[str]:
-    """What the gate looked at, so '0 findings' never reads as 'nothing checked'."""
-    apps = sorted({t.app for t in report.targets if t.service})
-    others = sorted({t.app for t in report.targets if not t.service})
-    envs = Counter(t.env for t in report.targets if t.service)
+    """What the gate looked at, so '0 findings' never reads as 'nothing checked' (unchanged targets, passed at
+    --changed-since REF, were not looked at and are not named)."""
+    looked_at = [t for t in report.targets if t not in report.unchanged]
+    apps = sorted({t.app for t in looked_at if t.service})
+    others = sorted({t.app for t in looked_at if not t.service})
+    envs = Counter(t.env for t in looked_at if t.service)
     overlays = ", ".join(f"{env} {count}" for env, count in sorted(envs.items()))
     lines = [
         f"judged: {len(apps)} apps ({', '.join(apps) or 'none'}), {sum(envs.values())} overlays ({overlays or 'none'}),"
