@@ -214,11 +214,6 @@ def make_unreleased(repo: Repo, service: str) -> None:
             "error: Invalid value for '--to': 'qa' is not one of 'dev', 'staging', 'prod'. (see 'groundwork --help')",
         ),
         (
-            ["user", "--from", "dev", "--to", "staging"],
-            "error: dev runs ghcr.io/acme/user:0.1.0 by tag only, with no digest: promote an image CI built: merge its "
-            "deploy pull request to dev first (it pins the digest)",
-        ),
-        (
             [SERVICE, "--from", "dev", "--to", "staging", "--digest", digest("other")],
             f"error: --digest {digest('other')} is not running in dev (it runs {BUILT}): promote what dev runs, or "
             "deploy that image to dev first",
@@ -240,6 +235,33 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert run(["promote", *argv, "--repo", str(repo.path)]) == 2
     err = capsys.readouterr().err
     assert err == expected + "\n"
+    assert repo.git("status", "--porcelain") == ""
+    assert repo.head() == head
+
+
+def test_the_demo_fleet_as_committed_promotes_dev_to_staging(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """README's example on any app of the fleet: dev runs a later release than staging, by digest."""
+    dev = (repo.path / "gitops/apps/user/overlays/dev/kustomization.yaml").read_text()
+    assert run(["promote", "user", "--from", "dev", "--to", "staging", "--repo", str(repo.path)]) == 0
+    assert capsys.readouterr().out.startswith(f"user: staging now runs ghcr.io/acme/user:0.1.1@{digest_of(dev)}")
+    assert repo.git("status", "--porcelain").splitlines() == [" M gitops/apps/user/overlays/staging/kustomization.yaml"]
+
+
+def digest_of(overlay_text: str) -> str:
+    return next(line.split()[1] for line in overlay_text.splitlines() if line.strip().startswith("digest:"))
+
+
+def test_dev_by_tag_only_is_refused(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """A dev overlay CI never deployed to (no digest) has nothing promotable."""
+    path = repo.path / "gitops/apps/user/overlays/dev/kustomization.yaml"
+    path.write_text("".join(line for line in path.read_text().splitlines(True) if "digest:" not in line))
+    repo.commit("user: dev by tag only", "2026-03-03T09:00:00Z")
+    head = repo.head()
+    assert run(["promote", "user", "--from", "dev", "--to", "staging", "--repo", str(repo.path)]) == 2
+    assert capsys.readouterr().err == (
+        "error: dev runs ghcr.io/acme/user:0.1.1 by tag only, with no digest: promote an image CI built: merge its "
+        "deploy pull request to dev first (it pins the digest)\n"
+    )
     assert repo.git("status", "--porcelain") == ""
     assert repo.head() == head
 

@@ -81,7 +81,46 @@ ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, An
             and _without_jaeger(before) == _without_jaeger(after)
         ),
     ),
+    "dev-runs-a-release-by-digest": (
+        "every app's dev overlay runs its image by tag and digest (the deploy template renders image_digest into "
+        "dev too) and is one release ahead of staging, as its CI's promote-dev leaves it (0.1.1, a seed digest), "
+        "so README's 'groundwork promote' example has a digest to move (issue 11); only the dev objects' "
+        "version label and the Deployment's image changed (a PrometheusRule also records its objectives, above)",
+        lambda key, before, after: (
+            before is not None
+            and after is not None
+            and _as_dev_release(before, "0.1.0") is not None
+            and _as_dev_release(before, "0.1.0")
+            == _as_dev_release(_without_objective_records(after) if key[0] == "PrometheusRule" else after, "0.1.1")
+        ),
+    ),
 }
+
+VERSION_LABEL = "app.kubernetes.io/version"
+
+
+def _as_dev_release(document: dict[str, Any], version: str) -> dict[str, Any] | None:
+    """The document with dev's release (version labels, the image's tag and digest) taken out; None unless it
+    is a dev object of that version."""
+    if (document.get("metadata") or {}).get("labels", {}).get("groundwork.dev/environment") != "dev":
+        return None
+    body = copy.deepcopy(document)
+
+    def strip(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in list(node.items()):
+                if key in ("labels", "matchLabels") and isinstance(value, dict) and value.get(VERSION_LABEL) == version:
+                    value.pop(VERSION_LABEL)
+                elif key == "image" and isinstance(value, str) and value.split("@")[0].endswith(f":{version}"):
+                    node[key] = value.split("@")[0].removesuffix(f":{version}")
+                else:
+                    strip(value)
+        elif isinstance(node, list):
+            for item in node:
+                strip(item)
+
+    strip(body)
+    return body
 
 
 def _without_jaeger(values: dict[str, Any]) -> dict[str, Any]:
