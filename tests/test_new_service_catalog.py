@@ -162,7 +162,8 @@ def test_after_readme_example_the_gate_and_readiness_pass(platform: Path, capsys
     assert run(["check", str(platform)]) == ExitCode.OK, capsys.readouterr().out[-3000:]
     # Add-ons whose charts cannot be fetched here are listed as not judged, by name; nothing else may be.
     summary = capsys.readouterr().out.strip().splitlines()[-1]
-    assert summary.startswith("PASSED") and ": 0 findings in 0 of" in summary, summary
+    assert summary.startswith("PASSED"), summary
+    assert ": 0 findings in 0 of" in summary, summary
     assert run(["readiness", str(platform), "--strict"]) == ExitCode.OK, capsys.readouterr().out[-3000:]
     out = capsys.readouterr().out
     assert out.startswith("groundwork readiness: 5/6, 1 not yet proven")
