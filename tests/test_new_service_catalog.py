@@ -136,6 +136,41 @@ def test_edges_are_updated_on_both_sides_and_src_path_is_no_machine_path(
     assert "gitops/apps/orders/" in changed
 
 
+def test_the_other_sides_keep_their_own_edits(platform: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An edge changes only what the new name changes: what CI and the team wrote into an entry stays (the dev
+    image CI deployed, a promoted staging digest, a raised prod floor)."""
+    inventory = platform / "gitops" / "apps" / "inventory"
+    edited = {
+        "overlays/dev/kustomization.yaml": ('newTag: "0.1.1"', 'newTag: "4f0c5e1"'),
+        "overlays/staging/kustomization.yaml": ("digest: sha256:", "digest: sha256:00"),
+        "overlays/prod/replicas.yaml": ("minReplicas: 3", "minReplicas: 5"),
+    }
+    for name, (old, new) in edited.items():
+        text = (inventory / name).read_text()
+        assert old in text, name
+        (inventory / name).write_text(text.replace(old, new, 1))
+    _git(platform, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "team edits")
+    assert _new(platform, *README_EXAMPLE) == ExitCode.OK, capsys.readouterr().err
+    for name, (_, new) in edited.items():
+        assert new in (inventory / name).read_text(), name
+    diff = _git(platform, "diff", "--unified=0", "--", "gitops/apps/inventory/overlays")
+    assert "/sa/orders" not in diff  # the overlays were not re-rendered: only base/ and the answers learn 'orders'
+    assert "cluster.local/ns/orders/sa/orders" in (inventory / "base" / "authorizationpolicy.yaml").read_text()
+
+
+def test_an_edit_where_the_edge_lands_is_refused_and_nothing_written(
+    platform: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = platform / "gitops" / "apps" / "inventory" / "base" / "authorizationpolicy.yaml"
+    policy.write_text(policy.read_text().replace("ns/search/sa/search", "ns/search/sa/search-v2"))
+    _git(platform, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "team edit")
+    assert _new(platform, *README_EXAMPLE) == ExitCode.USAGE
+    [error] = capsys.readouterr().err.splitlines()
+    assert error.startswith(f"error: {policy}: its own edits overlap adding 'orders' to its consumers: ")
+    assert _git(platform, "status", "--porcelain") == ""
+    assert not (platform.parent / "service").exists()
+
+
 def test_a_refusal_after_the_plan_leaves_every_team_untouched(
     platform: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,8 +3,10 @@
 `--calls inventory` is an edge new -> inventory: inventory's AuthorizationPolicy must admit the new service, so
 inventory's GitOps entry gets the new name in its `consumers` answer. `--consumers gateway` is an edge
 gateway -> new: gateway's entry gets it in `downstreams` (its catalog descriptor's consumesApis and dependsOn).
-Each changed entry is re-rendered from its own answers through the deploy template into a scratch folder first,
-so the whole change is judged before anything is written and then swapped in all or nothing.
+Each changed entry is rendered through the deploy template twice into scratch, with its answers as they are and
+with the new name added; the difference between the two is merged into a copy of the entry as it is (its team's
+and CI's edits stay: a dev image CI moved, a promoted digest), so the whole change is judged before anything is
+written and then swapped in all or nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import yaml
 
 from groundwork.paths import ANSWERS_FILE
 from groundwork.scaffold import RenderJob, staged
+from groundwork.threeway import merge_into
 
 DEPLOY_TEMPLATE = "deploy"
 
@@ -42,6 +45,17 @@ class EdgeChange:
         data = {key: value for key, value in self.answers.items() if not str(key).startswith("_")}
         data[self.question] = [*list(self.answers.get(self.question) or []), self.added]
         return data
+
+    def answers_text(self, current: str) -> str:
+        """The answers file `current` with this change's answer alone changed (its header comment kept)."""
+        header = "".join(line for line in current.splitlines(keepends=True) if line.startswith("#"))
+        answers = {**self.answers, self.question: self.data[self.question]}
+        return header + yaml.safe_dump(answers, sort_keys=True, allow_unicode=True, default_flow_style=False)
+
+    @property
+    def renders(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The answers as they are, and with the new name: the two renders whose difference is the change."""
+        return {key: value for key, value in self.answers.items() if not str(key).startswith("_")}, self.data
 
 
 @dataclass
@@ -75,14 +89,19 @@ def plan_edges(apps: Path, name: str, calls: Sequence[str], consumers: Sequence[
 
 @contextmanager
 def render_edges(template: str, plan: EdgePlan) -> Iterator[EdgePlan]:
-    """Re-render every changed entry into scratch (kept while the block runs), keeping its `_src_path`."""
-    jobs = [RenderJob(DEPLOY_TEMPLATE, change.data, change.entry) for change in plan.changes]
-    with staged(template, jobs) as projects:
-        for change, folder in zip(plan.changes, projects.scratch, strict=True):
-            source = change.answers.get("_src_path")
-            if source:
-                stamp_source(folder / ANSWERS_FILE, str(source))
-            plan.rendered[change.service] = folder
+    """Each changed entry as it will be, in scratch (kept while the block runs): the entry as it is, with the
+    difference its answers' change makes to the rendered template merged in."""
+    jobs = [RenderJob(DEPLOY_TEMPLATE, data, change.entry) for change in plan.changes for data in change.renders]
+    with staged(template, jobs) as projects, tempfile.TemporaryDirectory(prefix="groundwork-edges-") as merged:
+        for index, change in enumerate(plan.changes):
+            base, new = projects.scratch[2 * index], projects.scratch[2 * index + 1]
+            # The answers file changes by the one answer alone: its template version and source stay.
+            current = (change.entry / ANSWERS_FILE).read_text(encoding="utf-8")
+            (base / ANSWERS_FILE).write_text(current, encoding="utf-8")
+            (new / ANSWERS_FILE).write_text(change.answers_text(current), encoding="utf-8")
+            out = Path(merged) / change.service
+            merge_into(change.entry, base, new, out, f"adding '{change.added}' to its {change.question}")
+            plan.rendered[change.service] = out
         yield plan
 
 
