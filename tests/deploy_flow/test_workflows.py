@@ -151,6 +151,17 @@ def test_pull_requests_get_the_incremental_gate_and_main_the_full_one() -> None:
     assert gate_runs("gate-full") == ["uv run --locked groundwork check . --no-cache"]
 
 
+def test_both_gates_run_readiness_strict() -> None:
+    """A failed readiness item fails the pull request and main, as README's `readiness --strict` says CI runs it."""
+    jobs = load(WORKFLOWS / "gitops.yml")["jobs"]
+    for job in ("gate", "gate-full"):
+        runs = [s.get("run", "") for s in jobs[job]["steps"]]
+        assert "uv run --locked groundwork readiness . --strict" in runs, job
+        assert runs.index("uv run --locked groundwork readiness . --strict") > next(
+            i for i, run in enumerate(runs) if "groundwork check" in run
+        ), f"{job}: readiness runs after the gate"
+
+
 def _invocations() -> list[tuple[str, list[str]]]:
     found = []
     for _, _, step in steps():
