@@ -4,7 +4,6 @@ declared edge (groundwork.edges). `describe` says it per team, for `--plan` and 
 
 from __future__ import annotations
 
-import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from groundwork.catalog.known import known_names, new_entities, refuse_unknown
 from groundwork.catalog.load import load_catalog
 from groundwork.edges import EdgePlan, plan_edges, read_answers
 from groundwork.errors import GroundworkError
+from groundwork.gitorigin import git_origin
 from groundwork.paths import ANSWERS_FILE, APPS_DIR, CATALOG_FILE
 
 
@@ -107,16 +107,7 @@ def template_source(template: str | None, template_root: Path, apps: Path | None
     machine: `copier update` must work from any clone."""
     if template and _is_url(template):
         return template
-    try:
-        origin = subprocess.run(
-            ["git", "-C", str(template_root), "remote", "get-url", "origin"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        origin = ""
+    origin = git_origin(template_root) or ""
     if _is_url(origin):
         return origin
     entries = [p for p in apps.iterdir() if (p / ANSWERS_FILE).is_file()] if apps is not None and apps.is_dir() else []

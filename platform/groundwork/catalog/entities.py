@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from groundwork.catalog.asyncapi import ASYNCAPI, NotAsyncApi, channel_addresses
 from groundwork.catalog.keys import check_keys
 from groundwork.catalog.yamlines import Document
 
@@ -86,8 +85,6 @@ class Component(Entity):
 class Api(Entity):
     owner: Ref | None = None
     system: Ref | None = None
-    type: str | None = None
-    topics: tuple[str, ...] = ()  # an asyncapi API's channel addresses: the topics it declares
 
 
 @dataclass(frozen=True)
@@ -186,15 +183,7 @@ def parse_entity(document: Document) -> Entity:
             consumes_apis=parse.refs("consumesApis", "api"),
         )
     if kind == "API":
-        api_type = parse.string("type")
-        topics: tuple[str, ...] = ()
-        if api_type == ASYNCAPI:
-            try:
-                topics = channel_addresses(spec.get("definition"))
-            except NotAsyncApi as error:
-                raise document.error(f"spec.definition of an asyncapi API {error}", "spec", "definition") from None
-        owner, system = parse.ref("owner", "group"), parse.ref("system", "system")
-        return Api(**base, owner=owner, system=system, type=api_type, topics=topics)
+        return Api(**base, owner=parse.ref("owner", "group"), system=parse.ref("system", "system"))
     if kind == "Group":
         profile = _mapping(document, spec, "profile", required=False, path=("spec",))
         email = profile.get("email")

@@ -32,8 +32,9 @@ def up(
     ] = False,
 ) -> None:
     """Provision an environment, bootstrap Argo CD onto gitops/, wait until every Application is Healthy."""
+    from groundwork.gitorigin import git_origin
     from groundwork.paths import find_template_root
-    from groundwork.provision.orchestrate import Layout, UpOptions, git_origin, provision, real_ports
+    from groundwork.provision.orchestrate import Layout, UpOptions, provision, real_ports
 
     if env is Env.SANDBOX:
         from groundwork.sandbox.up import sandbox_up

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from groundwork.errors import GroundworkError, MissingTool
+from groundwork.gitorigin import git_origin
 from groundwork.infra.addons import known_addons
 from groundwork.infra.settings import BOOTSTRAP_PATH, InvalidStackConfig, Settings, parse_settings
 from groundwork.infra.stack_config import load_stack_values
@@ -286,23 +287,6 @@ def run_command(command: Sequence[str], cwd: Path | None) -> None:
         raise MissingTool(f"{command[0]} is not installed", "run 'groundwork doctor' for the fix") from None
     if result.returncode != 0:
         raise GroundworkError(f"'{' '.join(command[:3])} ...' exited {result.returncode}", "read its output above")
-
-
-def git_origin(repository: Path) -> str | None:
-    """The checkout's `origin` remote URL, if any."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(repository), "remote", "get-url", "origin"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        )
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return None
-    if result.returncode != 0:
-        return None
-    return result.stdout.strip() or None
 
 
 def real_ports(echo: Callable[[str], None]) -> Ports:
