@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import subprocess
 import tempfile
 import warnings
@@ -36,12 +37,22 @@ def deploy_answers(**overrides: object) -> dict[str, object]:
     return answers
 
 
-def render_deploy(src: str | Path, dest: Path, answers: Mapping[str, object], vcs_ref: str | None = None) -> Path:
-    """`copier copy --defaults --data ...` of the deploy template into `dest` (Copier's notices silenced)."""
+def render_deploy(src: str | Path, dest: Path, answers: Mapping[str, object], vcs_ref: str | None = "HEAD") -> Path:
+    """`copier copy --defaults --data ...` of the deploy template (this checkout's, uncommitted changes included,
+    unless `vcs_ref` names a tag) into `dest` (Copier's notices silenced)."""
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore", CopierWarning)
         copier.run_copy(str(src), dest, data=dict(answers), defaults=True, quiet=True, unsafe=False, vcs_ref=vcs_ref)
     return dest
+
+
+def app_home(repo_root: Path, parent: Path, service: str) -> Path:
+    """Where a platform repository keeps `service`'s entry, `parent/gitops/apps/<service>`, with the shared
+    kustomize components beside it (gitops/components, which every entry's kustomizations use)."""
+    components = parent / "gitops" / "components"
+    if not components.exists():
+        shutil.copytree(repo_root / "gitops" / "components", components)
+    return parent / "gitops" / "apps" / service
 
 
 def kustomize(directory: Path) -> list[dict[str, Any]]:
@@ -124,6 +135,6 @@ def rendered_app(name: str, repo_root: Path) -> RenderedApp:
     """The app rendered from ANSWER_SETS[name] (once per session)."""
     if name not in _RENDERED:
         answers = ANSWER_SETS[name]
-        dest = Path(_SCRATCH.name) / name / str(answers["service_name"])
+        dest = app_home(repo_root, Path(_SCRATCH.name) / name, str(answers["service_name"]))
         _RENDERED[name] = RenderedApp(answers=answers, path=render_deploy(repo_root, dest, answers))
     return _RENDERED[name]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from deploy_support import deploy_answers, kustomize, one, render_deploy
+from deploy_support import app_home, deploy_answers, kustomize, one, render_deploy
 
 VALIDATION = re.compile(r"^Validation error for question '(?P<question>[^']+)': (?P<message>.*)$", re.S)
 
@@ -63,16 +63,17 @@ def test_unreleased_service_gets_only_a_dev_overlay(repo_root: Path, tmp_path: P
     """Staging and prod pin images by digest; before the first release there is none, so they don't exist yet."""
     answers = deploy_answers()
     del answers["image_digest"]
-    app = render_deploy(repo_root, tmp_path / "app", answers)
+    app = render_deploy(repo_root, app_home(repo_root, tmp_path, "orders"), answers)
     assert sorted(p.name for p in (app / "overlays").iterdir()) == ["dev"]
-    assert any(doc["kind"] == "Deployment" for doc in kustomize(app / "overlays" / "dev"))
+    deployment = one(kustomize(app / "overlays" / "dev"), "Deployment")
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/orders:0.1.0"
 
 
 def test_exposed_service_admits_the_ingress_gateway(repo_root: Path, tmp_path: Path) -> None:
     """Any service may be exposed (not only one named 'gateway'); its public host reaches it via the gateway."""
     app = render_deploy(
         repo_root,
-        tmp_path / "storefront",
+        app_home(repo_root, tmp_path, "storefront"),
         deploy_answers(service_name="storefront", consumers=[], expose=True, public_host="shop.acme.example"),
     )
     docs = kustomize(app / "overlays" / "prod")

@@ -231,14 +231,12 @@ def test_replicas_and_disruption_budget_per_environment(app: RenderedApp, env: s
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_image_is_tagged_in_dev_and_pinned_by_digest_beyond(app: RenderedApp, env: str) -> None:
+def test_image_is_pinned_by_tag_and_digest_once_released(app: RenderedApp, env: str) -> None:
+    """With a release (image_digest), every environment, dev included, runs tag@digest; an unreleased service's
+    dev runs the tag alone (test_deploy_template_answers)."""
     image = app.container(env)["image"]
     tag = app.answers.get("image_tag", "0.1.0")
-    repository = f"ghcr.io/acme/{app.service}"
-    if env == "dev":
-        assert image == f"{repository}:{tag}"
-    else:
-        assert image == f"{repository}:{tag}@{DIGEST}"
+    assert image == f"ghcr.io/acme/{app.service}:{tag}@{DIGEST}"
 
 
 # --- who may call it ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
-from deploy_support import DIGEST, OTHER_DIGEST, deploy_answers, kustomize, one, render_deploy
+from deploy_support import DIGEST, OTHER_DIGEST, app_home, deploy_answers, kustomize, one, render_deploy
 
 DEPLOYMENT = Path("templates/deploy/base/deployment.yaml.jinja")
 PROD_KUSTOMIZATION = Path("templates/deploy/overlays/{% if image_digest %}prod{% endif %}/kustomization.yaml.jinja")
@@ -68,7 +68,7 @@ def app(template_repo: Path, tmp_path: Path) -> Path:
     platform = tmp_path / "platform"
     platform.mkdir()
     git(platform, "init", "-q", "-b", "main")
-    app = render_deploy(template_repo, platform / "gitops" / "apps" / "orders", deploy_answers(), vcs_ref="v0.0.1")
+    app = render_deploy(template_repo, app_home(template_repo, platform, "orders"), deploy_answers(), vcs_ref="v0.0.1")
     commit_all(platform, "orders: GitOps entry from groundwork v0.0.1")
     # The team raises prod's floor; CI promotes 0.2.0 to prod by digest.
     replace_once(app / "overlays/prod/replicas.yaml", "minReplicas: 3", "minReplicas: 5")

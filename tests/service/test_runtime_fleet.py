@@ -13,16 +13,6 @@ from support.otlp import SPAN_KIND_CLIENT, SPAN_KIND_SERVER, OtlpReceiver, Recei
 pytestmark = pytest.mark.slow
 
 
-def tracing_to(receiver: OtlpReceiver) -> dict[str, str]:
-    return {
-        "OTEL_SDK_DISABLED": "false",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
-        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
-        "OTEL_TRACES_SAMPLER_ARG": "1.0",
-        "OTEL_BSP_SCHEDULE_DELAY": "100",
-    }
-
-
 def one_trace_across_both(spans: list[ReceivedSpan]) -> bool:
     return any(
         span.service == "beta" and span.name == "GET /v1/chain" and span.kind == SPAN_KIND_SERVER for span in spans
@@ -31,8 +21,8 @@ def one_trace_across_both(spans: list[ReceivedSpan]) -> bool:
 
 def test_alpha_calls_beta_with_probes_metrics_one_trace_and_logs(fleet: Fleet, tmp_path: Path) -> None:
     with OtlpReceiver() as receiver:
-        beta = ServiceProcess(fleet.beta, tmp_path, env=tracing_to(receiver)).start()
-        alpha_env = {**tracing_to(receiver), "APP_DOWNSTREAMS": json.dumps({"beta": beta.url})}
+        beta = ServiceProcess(fleet.beta, tmp_path, env=receiver.tracing_env()).start()
+        alpha_env = {**receiver.tracing_env(), "APP_DOWNSTREAMS": json.dumps({"beta": beta.url})}
         alpha = ServiceProcess(fleet.alpha, tmp_path, env=alpha_env).start()
         try:
             assert alpha.get("/livez").json() == {"status": "ok"}

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from groundwork.catalog.asyncapi import ASYNCAPI, NotAsyncApi, channel_addresses
 from groundwork.catalog.keys import check_keys
 from groundwork.catalog.yamlines import Document
 
@@ -85,6 +86,8 @@ class Component(Entity):
 class Api(Entity):
     owner: Ref | None = None
     system: Ref | None = None
+    type: str | None = None
+    topics: tuple[str, ...] = ()  # an asyncapi API's channel addresses: the topics it declares
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,15 @@ def parse_entity(document: Document) -> Entity:
             consumes_apis=parse.refs("consumesApis", "api"),
         )
     if kind == "API":
-        return Api(**base, owner=parse.ref("owner", "group"), system=parse.ref("system", "system"))
+        api_type = parse.string("type")
+        topics: tuple[str, ...] = ()
+        if api_type == ASYNCAPI:
+            try:
+                topics = channel_addresses(spec.get("definition"))
+            except NotAsyncApi as error:
+                raise document.error(f"spec.definition of an asyncapi API {error}", "spec", "definition") from None
+        owner, system = parse.ref("owner", "group"), parse.ref("system", "system")
+        return Api(**base, owner=owner, system=system, type=api_type, topics=topics)
     if kind == "Group":
         profile = _mapping(document, spec, "profile", required=False, path=("spec",))
         email = profile.get("email")

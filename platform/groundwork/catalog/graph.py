@@ -1,7 +1,8 @@
 """The declared call graph and the context map, derived from the catalog.
 
 A call is declared when a Component consumes an API that another Component provides: `order` consumes
-`payment-api`, `payment` provides it, so `order -> payment`. Each service's domain is its System's
+`payment-api`, `payment` provides it, so `order -> payment`. Consuming an `asyncapi` API (a topic) is no
+call: the broker sits between the two (groundwork.catalog.topics). Each service's domain is its System's
 `spec.domain`; a call whose two ends sit in different domains crosses a boundary. Only the descriptor a
 service's GitOps entry renders counts here; another one is an ownership claim, judged elsewhere.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from groundwork.catalog.asyncapi import ASYNCAPI
 from groundwork.catalog.entities import Component, Ref, Where
 from groundwork.catalog.load import Catalog
 
@@ -92,8 +94,11 @@ def declared_graph(catalog: Catalog) -> CallGraph:
         graph.domains[name] = domain_of(catalog, component)
         for api in component.provides_apis:
             providers[api].append(name)
+    events = {ref for ref, api in catalog.apis.items() if api.type == ASYNCAPI}  # topics, not calls
     for name, component in sorted(primary.items()):
         for index, api in enumerate(component.consumes_apis):
+            if api in events:
+                continue
             where = component.at("spec", "consumesApis", index)
             owners = providers.get(api, [])
             if len(owners) != 1:

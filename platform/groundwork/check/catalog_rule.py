@@ -15,6 +15,7 @@ from groundwork.catalog.graph import declared_graph
 from groundwork.catalog.load import load_catalog, shown_path
 from groundwork.check.discover import kustomization_file
 from groundwork.check.model import NO_ENV, Document, Finding, Stage, Target
+from groundwork.check.topic_rule import topic_findings
 from groundwork.paths import APPS_DIR, CATALOG_FILE, GITOPS_DIR
 
 DRIFT_RULE = "GW_CATALOG_1"
@@ -48,4 +49,5 @@ def catalog_findings(root: Path, documents: Sequence[Document]) -> list[Finding]
             else:
                 file = kustomization_file(target.path) or target.path
                 findings.append(Finding.on_target(target, file, Stage.POLICY, DRIFT_RULE, problem.message))
+    findings += topic_findings(catalog, by_target)  # GW_CATALOG_2: topics published and consumed vs declared
     return findings

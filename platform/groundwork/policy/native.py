@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from groundwork.errors import GroundworkError
-from groundwork.policy import appset_project, authorization, disruption, network, previews
+from groundwork.policy import appset_project, authorization, credentials, databases, disruption, network, previews
 from groundwork.policy.violation import Document, NativeCheck, Violation
 
 NATIVE_CHECKS: tuple[NativeCheck, ...] = (
@@ -18,6 +18,8 @@ NATIVE_CHECKS: tuple[NativeCheck, ...] = (
     appset_project.CHECK,
     network.CHECK,
     previews.CHECK,
+    databases.CHECK,
+    credentials.CHECK,
 )
 
 

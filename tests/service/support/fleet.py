@@ -94,7 +94,7 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> ServiceProcess:
+    def start(self, timeout: float = START_TIMEOUT_SECONDS) -> ServiceProcess:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [str(self.service.python), "-m", self.service.package],
@@ -103,7 +103,7 @@ class ServiceProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if httpx.get(f"{self.url}/startupz", timeout=1).status_code == 200:

@@ -79,6 +79,16 @@ class OtlpReceiver(LoopbackServer):
         with self._lock:
             self.spans.extend(decoded)
 
+    def tracing_env(self) -> dict[str, str]:
+        """A service's environment for sending every span here, in batches every 100 ms."""
+        return {
+            "OTEL_SDK_DISABLED": "false",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": self.url,
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": "1.0",
+            "OTEL_BSP_SCHEDULE_DELAY": "100",
+        }
+
     def wait_for(self, predicate: Any, timeout: float = 15.0) -> list[ReceivedSpan]:
         """The received spans once `predicate(spans)` holds; raises after `timeout` seconds."""
         deadline = time.monotonic() + timeout

@@ -4,6 +4,7 @@ state tests do to it: migrate its own database, read its tables, read its topics
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 import uuid
@@ -19,15 +20,29 @@ WAIT_SECONDS = 90.0
 Record = tuple[bytes | None, bytes | None, dict[str, bytes]]
 
 
-def render_stateful_service(dest: Path, name: str, consumes: list[str]) -> RenderedService:
-    """`groundwork new service NAME --database postgres --events kafka`, then `uv sync --locked` (with dev)."""
+def render_stateful_service(
+    dest: Path,
+    name: str,
+    consumes: list[str],
+    *,
+    publishes: list[str] | None = None,
+    overlay: Path | None = None,
+    dev: bool = True,
+) -> RenderedService:
+    """`groundwork new service NAME --database postgres --events kafka`, then the files of `overlay` copied
+    over it (a team's own code, as it would commit it), then `uv sync --locked` (with dev unless told)."""
     command = [sys.executable, "-m", "groundwork", "new", "service", name, "--team", f"team-{name}"]
     command += ["--domain", "fleet", "--dest", str(dest), "--no-deploy", "--database", "postgres", "--events", "kafka"]
+    command += ["--ref", "HEAD"]  # this checkout's template, uncommitted changes included (not the latest tag)
     if consumes:
         command += ["--consumes", ",".join(consumes)]
+    if publishes:
+        command += ["--publishes", ",".join(publishes)]
     env = clean_environment()
     _run(command, env, cwd=dest.parent)
-    _run(["uv", "sync", "--locked", "--quiet"], env, cwd=dest)
+    if overlay is not None:
+        shutil.copytree(overlay, dest, dirs_exist_ok=True)
+    _run(["uv", "sync", "--locked", "--quiet", *([] if dev else ["--no-dev"])], env, cwd=dest)
     return RenderedService(name, dest)
 
 
