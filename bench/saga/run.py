@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -39,6 +40,7 @@ from aiokafka import AIOKafkaConsumer  # noqa: E402
 from support.fleet import _run, clean_environment  # noqa: E402
 from support.saga import FINAL, TOPICS, Saga, render_saga  # noqa: E402
 
+from runtime_wheel import runtime_wheels  # noqa: E402
 from servers import KafkaBroker, PostgresServer  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -122,6 +124,8 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
+    # The services render this checkout's template, which pins this checkout's groundwork-runtime.
+    os.environ["UV_FIND_LINKS"] = str(runtime_wheels())
     work = Path(tempfile.mkdtemp(prefix="groundwork-bench-saga-"))
     try:
         return run(args, work)
@@ -156,6 +160,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
         "command": f"uv run python bench/saga/run.py --orders {args.orders} --concurrency {args.concurrency}",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cores": 2,
+        "load_average_1m_at_end": os.getloadavg()[0],  # the cores are shared: how busy they were
         "orders": args.orders,
         "confirmed": len(confirmed),
         "placements_per_second": args.orders / placing,
@@ -174,7 +179,8 @@ def run(args: argparse.Namespace, work: Path) -> int:
     saga_ms, relay_ms = summary["saga_ms"], summary["relay_latency_ms"]
     stem.with_suffix(".md").write_text(
         f"# bench/saga ({summary['date']})\n\n`{summary['command']}`: order, inventory, payment, PostgreSQL "
-        "(fsync off) and Kafka on 2 shared cores, loopback.\n\n"
+        f"(fsync off) and Kafka on 2 shared cores (load average {summary['load_average_1m_at_end']:.1f} at the end), "
+        "loopback. All orders are placed at once: an order's saga time is mostly its wait in the queue.\n\n"
         "| figure | value |\n| --- | --- |\n"
         f"| saga throughput (placed to confirmed, {summary['confirmed']}/{args.orders} confirmed) | "
         f"{summary['saga_orders_per_second']:.1f} orders/s |\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -36,6 +37,7 @@ from aiokafka import AIOKafkaConsumer  # noqa: E402
 from support.fleet import RenderedService, ServiceProcess, _run, clean_environment  # noqa: E402
 from support.state import own_database, render_stateful_service  # noqa: E402
 
+from runtime_wheel import runtime_wheels  # noqa: E402
 from servers import KafkaBroker, PostgresServer  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -44,7 +46,7 @@ TRANSPORT_RETRIES: list[int] = []
 
 def render_dbonly(dest: Path) -> RenderedService:
     command = [sys.executable, "-m", "groundwork", "new", "service", "dbonly", "--team", "team-bench"]
-    command += ["--domain", "fleet", "--dest", str(dest), "--no-deploy", "--database", "postgres"]
+    command += ["--domain", "fleet", "--dest", str(dest), "--no-deploy", "--database", "postgres", "--ref", "HEAD"]
     env = clean_environment()
     _run(command, env, cwd=dest.parent)
     _run(["uv", "sync", "--locked", "--no-dev", "--quiet"], env, cwd=dest)
@@ -115,6 +117,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
+    # The services render this checkout's template, which pins this checkout's groundwork-runtime.
+    os.environ["UV_FIND_LINKS"] = str(runtime_wheels())
     work = Path(tempfile.mkdtemp(prefix="groundwork-bench-state-"))
     try:
         return run(args, work)
