@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from check_support import dump_all, run_cli
 
 from groundwork.check.helm.keys import chart_reads, unread_keys
 from groundwork.check.helm.stage import find_helm
+from groundwork.check.incremental import GateOptions, run_gate
 
 REPOSITORY = "https://charts.groundwork.invalid"
 UNREACHABLE = "https://127.0.0.1:9/charts"  # nothing listens on the discard port of loopback
@@ -277,3 +279,31 @@ def test_unread_keys_follow_subtrees_and_prefixes(helm: Path, tmp_path: Path) ->
     )
     found = [(".".join(k.path), k.line) for k in unread_keys(values, reads)]
     assert found == [("image.tagg", 5), ("extra-env.BAR", 8)]
+
+
+def test_a_not_judged_add_on_is_remembered_until_its_chart_arrives(
+    helm: Path, helm_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the results cache, an add-on whose chart cannot be pulled is still listed, with the reason, but a
+    re-run does not start the judges again for it; once the chart is in the chart cache it is judged."""
+    charts = tmp_path / "charts"
+    shutil.copytree(os.environ["GROUNDWORK_CHART_CACHE"], charts)
+    monkeypatch.setenv("GROUNDWORK_CHART_CACHE", str(charts))
+    options = GateOptions(results=tmp_path / "results")
+    first = run_gate(helm_tree, options)
+    again = run_gate(helm_tree, options)
+    assert [(t.app, reason) for t, reason in again.not_judged] == [(t.app, r) for t, r in first.not_judged]
+    assert [t.app for t, _ in again.not_judged] == ["unreachable"]
+    assert again.cached == again.targets
+    assert again.timings == []  # nothing rendered, no judge started
+    assert again.ok == first.ok
+
+    _, chart, templates, schema, _, _ = ADDONS["unreachable"]
+    version = f"1.{list(ADDONS).index('unreachable')}.0"  # as the helm_tree fixture numbers them
+    archive = _package(helm, tmp_path / "packages", chart, version, templates, schema)
+    folder = charts / hashlib.sha256(UNREACHABLE.encode()).hexdigest()[:16]
+    folder.mkdir(exist_ok=True)
+    archive.replace(folder / archive.name)
+    arrived = run_gate(helm_tree, options)
+    assert arrived.not_judged == []
+    assert [t.app for t in arrived.targets if t not in arrived.cached] == ["unreachable"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -12,6 +13,14 @@ from groundwork.paths import APPS_DIR, ENVIRONMENTS, GITOPS_DIR, KUSTOMIZATION, 
 
 KUSTOMIZATION_FILES = (KUSTOMIZATION, "kustomization.yml", "Kustomization")
 YAML_SUFFIXES = (".yaml", ".yml")
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Kustomizations parsed in this gate run, by file, and the paths each uses, by folder: every overlay of an app
+# reaches the same base, and the incremental gate, the unreached-file rule and the renderer all walk the same
+# graph. `forget_reads()` empties them when a run starts (a file may have changed since the last run).
+_parsed: dict[Path, object] = {}
+_references: dict[Path, frozenset[Path]] = {}
+_real: dict[str, str] = {}
 
 
 def locate(path: Path) -> tuple[Path, Path]:
@@ -93,7 +102,7 @@ def _tree_targets(name: str, top: Path, gitops: Path) -> list[Target]:
         for folder in folders
         if folder not in kustomized
         for file in _yaml_files(folder)
-        if file.resolve() not in used
+        if resolved(file) not in used
     )
     if plain:
         targets.insert(0, Target(name, NO_ENV, top, "files", tuple(plain), slug=f"{name}__files"))
@@ -101,23 +110,65 @@ def _tree_targets(name: str, top: Path, gitops: Path) -> list[Target]:
 
 
 def _is_component(folder: Path) -> bool:
-    content = _load_kustomization(folder)
+    content = load_kustomization(folder)
     return isinstance(content, dict) and content.get("kind") == "Component"
 
 
-def _load_kustomization(folder: Path) -> object:
+def forget_reads() -> None:
+    """Forget the kustomizations read so far: a gate run starts, and files may have changed since the last."""
+    _parsed.clear()
+    _references.clear()
+    _real.clear()
+
+
+def resolved(path: Path) -> Path:
+    """`path.resolve()` (symlinks followed, `..` applied after them, missing parts kept as written), with every
+    folder on the way resolved once per run: the gate resolves tens of thousands of paths under a few folders."""
+    return Path(_real_path(str(path) if path.is_absolute() else os.path.join(os.getcwd(), path)))
+
+
+def _real_path(path: str) -> str:
+    if path not in _real:
+        head, tail = os.path.split(path)
+        if not tail or head == path:
+            _real[path] = os.path.realpath(path)
+        else:
+            base = _real_path(head)
+            if tail == os.pardir:
+                _real[path] = os.path.dirname(base)
+            elif tail == os.curdir:
+                _real[path] = base
+            else:
+                joined = os.path.join(base, tail)
+                _real[path] = os.path.realpath(joined) if os.path.islink(joined) else joined
+    return _real[path]
+
+
+def load_kustomization(folder: Path) -> object:
+    """The parsed kustomization of `folder` (None when there is none or it is not YAML), read once per run.
+    Callers must not change what it returns."""
     file = kustomization_file(folder)
-    try:
-        return yaml.safe_load(file.read_text(encoding="utf-8")) if file else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None  # rendering reports the broken kustomization
+    if file is None:
+        return None
+    if file not in _parsed:
+        try:
+            _parsed[file] = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            _parsed[file] = None  # rendering reports the broken kustomization
+    return _parsed[file]
 
 
-def references(folder: Path) -> set[Path]:
+def references(folder: Path) -> frozenset[Path]:
     """Local paths (folders and files) a kustomization uses: resources, bases, components, patches, generators."""
-    content = _load_kustomization(folder)
+    if folder not in _references:
+        _references[folder] = _references_of(folder)
+    return _references[folder]
+
+
+def _references_of(folder: Path) -> frozenset[Path]:
+    content = load_kustomization(folder)
     if not isinstance(content, dict):
-        return set()
+        return frozenset()
     entries: list[str] = []
     for key in ("resources", "bases", "components", "patchesStrategicMerge", "crds"):
         entries += [e for e in content.get(key) or [] if isinstance(e, str)]
@@ -127,9 +178,9 @@ def references(folder: Path) -> set[Path]:
         for generator in content.get(key) or []:
             if isinstance(generator, dict):
                 entries += [f.split("=", 1)[-1] for f in generator.get("files") or [] if isinstance(f, str)]
-    return {
-        (folder / entry).resolve() for entry in entries if "://" not in entry and not entry.startswith("github.com/")
-    }
+    return frozenset(
+        resolved(folder / entry) for entry in entries if "://" not in entry and not entry.startswith("github.com/")
+    )
 
 
 def _hidden(path: Path, top: Path) -> bool:

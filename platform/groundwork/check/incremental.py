@@ -11,16 +11,17 @@ Without REF and without a cache this is exactly `runner.run_check`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from groundwork.check.changes import changed_paths, impact
-from groundwork.check.discover import discover, locate
-from groundwork.check.helm.stage import gate_targets
-from groundwork.check.inputs import shared_paths, target_inputs, tree_digest
+from groundwork.check.discover import discover, forget_reads, locate
+from groundwork.check.helm.stage import chart_archives, gate_targets
+from groundwork.check.inputs import FileReads, shared_paths, target_inputs, tree_digest
 from groundwork.check.judges import require_judges
-from groundwork.check.model import Finding, Report, Target
+from groundwork.check.model import NO_ENV, Finding, Report, Target
 from groundwork.check.results import ResultCache, shared_digest
 from groundwork.paths import APPS_DIR, POLICIES_DIR
 
@@ -40,11 +41,12 @@ def run_gate(path: Path, gate: GateOptions, progress: Callable[[str], None] = la
 
     root, gitops = locate(path)
     require_judges()
-    require_judges()
+    forget_reads()
     targets = gate_targets(discover(gitops), gitops)
     policies = find_policies(root)
     extra = [policies.base / POLICIES_DIR] if policies.base != root else []
-    inputs = {target: target_inputs(target, gitops) for target in targets}
+    charts = chart_archives(root, gitops) if any(t.mode == "helm" for t in targets) else {}
+    inputs = {target: target_inputs(target, gitops, charts.get(target.app)) for target in targets}
     report = Report(root=root, targets=targets, since=gate.since)
 
     todo = list(targets)
@@ -59,8 +61,9 @@ def run_gate(path: Path, gate: GateOptions, progress: Callable[[str], None] = la
         cache = ResultCache(gate.results, root)
         shared = shared_digest(tree_digest(shared_paths(root, extra), root))
         fresh: list[Target] = []
+        reads = FileReads()
         for target in todo:
-            digest = inputs[target].digest(root)
+            digest = inputs[target].digest(root, reads)
             hit = None
             if digest is not None:
                 keys[target] = ResultCache.key(shared, target, digest)
@@ -72,6 +75,8 @@ def run_gate(path: Path, gate: GateOptions, progress: Callable[[str], None] = la
                 report.documents += hit.documents
                 report.findings += hit.findings
                 report.warnings += hit.warnings
+                if hit.not_judged is not None:
+                    report.not_judged.append((target, hit.not_judged))
         todo = fresh
 
     if todo:
@@ -94,24 +99,41 @@ def run_gate(path: Path, gate: GateOptions, progress: Callable[[str], None] = la
     # found again for the apps whose every target's verdict came from the cache.
     judged_apps = {t.app for t in todo}
     cached_apps = [t for t in report.cached if t.service and t.app not in judged_apps]
-    if cached_apps:
-        from groundwork.check.limits import unreached_findings
-
-        report.findings += unreached_findings(cached_apps, gitops / APPS_DIR)
+    if cached_apps and gate.results is not None:
+        report.findings += _unreached(ResultCache(gate.results, root), keys, cached_apps, gitops / APPS_DIR)
     return report
 
 
+def _unreached(cache: ResultCache, keys: dict[Target, str], targets: list[Target], apps_dir: Path) -> list[Finding]:
+    """The unreached-file findings of the apps of `targets` (all cached): kept in the cache under the keys of
+    all of an app's targets together (they read the whole app folder, and every file their graph reaches)."""
+    from groundwork.check.limits import unreached_findings
+
+    by_app: dict[str, list[Target]] = {}
+    for target in targets:
+        by_app.setdefault(target.app, []).append(target)
+    found: list[Finding] = []
+    for app, members in sorted(by_app.items()):
+        key = hashlib.sha256("\0".join(["unreached-files", *sorted(keys[t] for t in members)]).encode()).hexdigest()
+        hit = cache.get(key, Target(app, NO_ENV, apps_dir / app, "kustomize"))
+        if hit is None:
+            findings = unreached_findings(members, apps_dir)
+            cache.put(key, 0, findings, [])
+        found += findings if hit is None else hit.findings
+    return found
+
+
 def _store(cache: ResultCache, keys: dict[Target, str], judged: list[Target], report: Report) -> None:
-    """Cache the verdict of every judged target, except those that could not be judged (a chart that could
-    not be pulled this time may be pulled next time)."""
+    """Cache the verdict of every judged target; one that could not be judged is cached as such, with the
+    reason, for a while (`results.NOT_JUDGED_SECONDS`: a chart that could not be pulled is tried again later)."""
     findings = _by_target(report.findings)
     warnings = _by_target(report.warnings)
-    skipped = {target for target, _ in report.not_judged}
+    skipped = dict(report.not_judged)
     for target in judged:
-        if target in keys and target not in skipped:
+        if target in keys:
             where = (target.app, target.env, target.path)
             count = report.documents_by_target.get(target, 0)
-            cache.put(keys[target], count, findings.get(where, []), warnings.get(where, []))
+            cache.put(keys[target], count, findings.get(where, []), warnings.get(where, []), skipped.get(target))
 
 
 def _by_target(findings: list[Finding]) -> dict[tuple[str, str, Path | None], list[Finding]]:

@@ -15,15 +15,14 @@ a target's cached result is keyed by (`Inputs.digest`).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from groundwork.catalog.load import CATALOG_DIR
-from groundwork.check.discover import kustomization_file
+from groundwork.check.discover import kustomization_file, load_kustomization, resolved
 from groundwork.check.model import Target
 from groundwork.gitops.versions import VERSIONS_FILE
 from groundwork.paths import APPS_DIR, BOOTSTRAP_DIR, CATALOG_FILE, GITOPS_DIR, POLICIES_DIR
@@ -36,7 +35,6 @@ GATE_SOURCES = ("platform/groundwork", "pyproject.toml", "uv.lock")
 # Changed files of these kinds under gitops/ that no target claims still make the gate judge everything.
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PATH_LISTS = (
     "resources",
     "bases",
@@ -68,47 +66,76 @@ class Inputs:
             or any(tree == path or tree in path.parents for tree in self.trees)
         )
 
-    def digest(self, root: Path) -> str | None:
+    def digest(self, root: Path, reads: FileReads | None = None) -> str | None:
         """Hash of every file it reads (name relative to `root`, and content), None when it reads something
-        remote. Names are relative, so two checkouts of the same content share cached results."""
+        remote. Names are relative, so two checkouts of the same content share cached results. `reads` holds
+        what other targets of the same run already read (the overlays of an app share their app folder)."""
         if self.remote:
             return None
-        digest = hashlib.sha256()
-        for path in sorted(self._readable()):
-            digest.update(_relative(path, root).encode() + b"\0")
-            try:
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
-            except OSError:
-                digest.update(b"<missing>")
-        return digest.hexdigest()
-
-    def _readable(self) -> set[Path]:
+        reads = reads or FileReads()
         found = set(self.files)
         for folder in self.folders:
-            found |= _files_in(folder)
+            found |= reads.folder(folder)
         for tree in self.trees:
-            found |= {p for p in tree.rglob("*") if p.is_file()} if tree.is_dir() else set()
-        return found
+            found |= reads.tree(tree)
+        digest = hashlib.sha256()
+        prefix = f"{root}{os.sep}"
+        for path in sorted(found):
+            name = str(path)
+            digest.update((name[len(prefix) :] if name.startswith(prefix) else name).encode() + b"\0")
+            digest.update(reads.hash(path))
+        return digest.hexdigest()
 
 
-def target_inputs(target: Target, gitops: Path) -> Inputs:
+class FileReads:
+    """Files' content hashes and folders' listings, each read once in a gate run."""
+
+    def __init__(self) -> None:
+        self._hashes: dict[Path, bytes] = {}
+        self._folders: dict[Path, set[Path]] = {}
+        self._trees: dict[Path, set[Path]] = {}
+
+    def hash(self, path: Path) -> bytes:
+        if path not in self._hashes:
+            try:
+                self._hashes[path] = hashlib.sha256(path.read_bytes()).digest()
+            except OSError:
+                self._hashes[path] = b"<missing>"
+        return self._hashes[path]
+
+    def folder(self, folder: Path) -> set[Path]:
+        """The files directly in `folder`."""
+        if folder not in self._folders:
+            self._folders[folder] = _files_in(folder)
+        return self._folders[folder]
+
+    def tree(self, tree: Path) -> set[Path]:
+        """The files anywhere under `tree`."""
+        if tree not in self._trees:
+            self._trees[tree] = {p for p in tree.rglob("*") if p.is_file()} if tree.is_dir() else set()
+        return self._trees[tree]
+
+
+def target_inputs(target: Target, gitops: Path, chart: Path | None = None) -> Inputs:
+    """What `target` reads; for a Helm add-on, `chart` is its archive in the chart cache (present or not)."""
     if target.mode == "files":
         return _files_inputs(target)
-    if target.mode == "helm":  # its values folder, and the ApplicationSets that declare it
-        bootstrap = (gitops / BOOTSTRAP_DIR).resolve()
-        return Inputs(frozenset(), frozenset({target.path.resolve()}), frozenset({bootstrap}), False)
+    if target.mode == "helm":  # its chart, its values folder, and the ApplicationSets that declare it
+        bootstrap = resolved(gitops / BOOTSTRAP_DIR)
+        chart_files = frozenset({chart}) if chart is not None else frozenset()
+        return Inputs(chart_files, frozenset({resolved(target.path)}), frozenset({bootstrap}), False)
     files: set[Path] = set()
     folders: set[Path] = set()
-    remote = _walk(target.path.resolve(), files, folders)
-    trees = {(gitops / APPS_DIR / target.app).resolve()} if target.service else set()
+    remote = _walk(resolved(target.path), files, folders)
+    trees = {resolved(gitops / APPS_DIR / target.app)} if target.service else set()
     return Inputs(frozenset(files), frozenset(folders), frozenset(trees), remote)
 
 
 def _files_inputs(target: Target) -> Inputs:
     """The plain files of a folder tree: those it holds, plus any that may appear where no kustomization is."""
-    top = target.path.resolve()
+    top = resolved(target.path)
     folders = {top} if target.path.name == GITOPS_DIR else _unkustomized(top)
-    return Inputs(frozenset(p.resolve() for p in target.files), frozenset(folders), frozenset(), False)
+    return Inputs(frozenset(resolved(p) for p in target.files), frozenset(folders), frozenset(), False)
 
 
 def _unkustomized(top: Path) -> set[Path]:
@@ -121,21 +148,15 @@ def _walk(folder: Path, files: set[Path], folders: set[Path]) -> bool:
     if folder in folders:
         return False
     folders.add(folder)
-    file = kustomization_file(folder)
-    if file is None:
-        return False
-    try:
-        content = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False  # the render stage reports it; the folder itself is claimed
+    content = load_kustomization(folder)
     if not isinstance(content, dict):
-        return False
+        return False  # none, or broken: the render stage reports it; the folder itself is claimed
     remote = False
     for entry in _entries(content):
         if "://" in entry or entry.startswith(("github.com/", "git@")):
             remote = True
             continue
-        path = (folder / entry).resolve()
+        path = resolved(folder / entry)
         if path.is_dir():
             remote |= _walk(path, files, folders)
         else:

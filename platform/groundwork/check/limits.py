@@ -19,8 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from groundwork.check.discover import load_kustomization, resolved
 from groundwork.check.model import NO_ENV, Document, Finding, Stage, Target
 from groundwork.check.sourcefiles import reached_files
 from groundwork.paths import CATALOG_FILE
@@ -83,10 +82,7 @@ def _components(folder: Path) -> list[Path]:
     high-availability component before the app has staging and prod), judged once an overlay lists it."""
     found = []
     for file in sorted(folder.rglob("kustomization.y*ml")):
-        try:
-            content = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
+        content = load_kustomization(file.parent)
         if isinstance(content, dict) and content.get("kind") == "Component":
             found.append(file.parent)
     return found
@@ -109,7 +105,7 @@ def unreached_findings(targets: Sequence[Target], apps_dir: Path) -> list[Findin
                 and path.suffix in SOURCE_SUFFIXES
                 and path.name not in NOT_KUSTOMIZE
                 and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-                and path.resolve() not in reached
+                and resolved(path) not in reached
             ):
                 message = (
                     "no kustomization of the app reaches this file, so Argo CD never applies it and the gate never "

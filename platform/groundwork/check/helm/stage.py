@@ -8,10 +8,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from groundwork.check.helm.addons import addon_targets
+from groundwork.check.helm.addons import addon_targets, helm_addons
+from groundwork.check.helm.charts import ChartCache
 from groundwork.check.helm.render import AddonRun, render_addons
 from groundwork.check.model import Target
 from groundwork.errors import GroundworkError
+from groundwork.gitops.versions import load_pins, versions_file
 from groundwork.paths import find_template_root
 
 HELM_VARIABLE = "GROUNDWORK_HELM"
@@ -21,6 +23,17 @@ TOOL = "helm"
 def gate_targets(discovered: list[Target], gitops: Path) -> list[Target]:
     """Everything the gate judges: the discovered overlays and folders, then the Helm add-ons."""
     return [*discovered, *addon_targets(gitops)]
+
+
+def chart_archives(root: Path, gitops: Path) -> dict[str, Path]:
+    """Where each add-on's pinned chart lies in the chart cache, by add-on name, whether it is there yet or not:
+    the archive is one of the add-on's inputs (its arrival changes the verdict of an add-on not judged)."""
+    try:
+        pins = load_pins(versions_file(root))
+    except GroundworkError:
+        return {}  # the add-ons are judged (and the versions file reported) every time
+    charts = ChartCache.default()
+    return {addon.name: charts.path(pins[addon.chart_key]) for addon in helm_addons(gitops) if addon.chart_key in pins}
 
 
 def find_helm(root: Path) -> tuple[Path | None, str]:
