@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,9 +86,7 @@ def run_checkov(
     """The one way groundwork runs checkov: the pinned version, offline, `arguments` after `entry` (checkov's
     console script, or e.g. `python checkov_run.py`), from `cwd`. Returns its verdict; raises ToolMissing
     without uvx and ToolBroken when checkov crashed, timed out or printed no report instead of judging."""
-    uvx = shutil.which("uvx")
-    if uvx is None:
-        raise ToolMissing("uvx is not installed, so checkov cannot run", "install uv (https://docs.astral.sh/uv/)")
+    uvx = _uvx()
     try:
         result = subprocess.run(
             checkov_command(arguments, uvx, entry=entry),
@@ -99,14 +98,66 @@ def run_checkov(
             timeout=timeout_seconds,
         )
     except subprocess.TimeoutExpired:
-        raise ToolBroken(
-            f"checkov {CHECKOV_VERSION} did not finish within {timeout_seconds:.0f} s",
-            "run it by hand to see where it hangs",
-        ) from None
+        raise _timed_out(timeout_seconds) from None
+    return _verdict(result.returncode, result.stdout, result.stderr)
+
+
+class StartedCheckov:
+    """checkov started before its input exists: `entry` (a script taking `--arguments-on-stdin`, such as the
+    gate's checkov_run.py) imports checkov (seconds of CPU) while the caller renders what it will judge, then
+    `run` hands it the arguments on stdin and reads its verdict as `run_checkov` does. `cancel` lets it go
+    without judging anything."""
+
+    def __init__(self, entry: Sequence[str], cwd: Path | None = None) -> None:
+        self._process = subprocess.Popen(
+            checkov_command([], _uvx(), entry=entry),
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **CHECKOV_OFFLINE_ENV},
+        )
+        self._claimed = threading.Lock()  # held by whichever of run and cancel comes first
+
+    def run(self, arguments: Sequence[str], timeout_seconds: float = 600) -> CheckovReport:
+        if not self._claimed.acquire(blocking=False):
+            raise ToolBroken(f"checkov {CHECKOV_VERSION} was let go before it was given its files")
+        try:
+            stdout, stderr = self._process.communicate(json.dumps(list(arguments)) + "\n", timeout=timeout_seconds)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.communicate()
+            raise _timed_out(timeout_seconds) from None
+        return _verdict(self._process.returncode, stdout, stderr)
+
+    def cancel(self) -> None:
+        """Nothing to judge: its stdin ends, so it exits once imported (reaped in the background)."""
+        if self._claimed.acquire(blocking=False):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
+            threading.Thread(target=self._process.wait, name="checkov-let-go", daemon=True).start()
+
+
+def _uvx() -> str:
+    uvx = shutil.which("uvx")
+    if uvx is None:
+        raise ToolMissing("uvx is not installed, so checkov cannot run", "install uv (https://docs.astral.sh/uv/)")
+    return uvx
+
+
+def _timed_out(timeout_seconds: float) -> ToolBroken:
+    return ToolBroken(
+        f"checkov {CHECKOV_VERSION} did not finish within {timeout_seconds:.0f} s",
+        "run it by hand to see where it hangs",
+    )
+
+
+def _verdict(returncode: int, stdout: str, stderr: str) -> CheckovReport:
     # checkov exits 1 when a check failed; anything else non-zero (or no JSON) means it did not judge.
-    if result.returncode not in (0, 1):
-        raise ToolBroken(f"checkov {CHECKOV_VERSION} exited {result.returncode}: {last_line(result.stderr)}")
-    return parse_checkov_json(result.stdout)
+    if returncode not in (0, 1):
+        raise ToolBroken(f"checkov {CHECKOV_VERSION} exited {returncode}: {last_line(stderr)}")
+    return parse_checkov_json(stdout)
 
 
 def scan_directory(

@@ -172,3 +172,24 @@ def test_indexed_label_selectors_find_the_same_edges_as_checkov() -> None:
     assert result["checked"] > 500
     assert result["edges"] > 1000  # the comparison is about something
     assert result["patched"]
+
+
+def test_checkov_started_ahead_judges_as_checkov_run_does(repo_root: Path) -> None:
+    """The gate starts checkov before the files exist (it imports itself meanwhile) and hands it the arguments
+    on stdin: the same findings as a checkov started with them; let go, it exits without judging."""
+    from groundwork.check import policy
+
+    policies = policy.find_policies(repo_root)
+    documents = _documents(repo_root)
+    ahead = policy.run_policies(documents, policies, started=policy.start_checkov(policies))
+    plain = policy.run_policies(documents, policies)
+    assert len(plain) >= 10
+    assert sorted(map(str, ahead)) == sorted(map(str, plain))
+
+    started = policy.start_checkov(policies)
+    assert policy.run_policies([], policies, started=started) == []
+    assert started._process.wait(timeout=600) == 0
+    assert started._process.stdout is not None
+    assert started._process.stdout.read() == ""
+    with pytest.raises(ToolBroken, match="let go"):
+        started.run(["--version"])

@@ -4,6 +4,9 @@ changes to how fast it works and none to what it decides.
 
 Usage (from the folder the config's relative paths start at):
     uvx --from checkov==<version> python checkov_run.py <checkov arguments>
+    uvx --from checkov==<version> python checkov_run.py --arguments-on-stdin <checkov arguments>
+The second form imports checkov (seconds) first, then reads more arguments as one JSON list on one line of
+stdin (an empty line or none: exit 0 without judging): the gate starts it before the files it judges exist.
 
 1. Kubernetes JSON files (all the gate writes) are parsed with libyaml. checkov reads JSON manifests with
    PyYAML's pure-Python `SafeLoader` plus a hook that records each mapping's first and last line; that is most
@@ -27,6 +30,7 @@ If checkov's code no longer has the shape these rely on, it runs unchanged (slow
 """
 
 import functools
+import json
 import logging
 import os
 import sys
@@ -34,6 +38,7 @@ import tempfile
 import warnings
 
 UNREADABLE_EXIT = 2
+STDIN_FLAG = "--arguments-on-stdin"
 
 
 def _libyaml_line_loader():
@@ -152,9 +157,17 @@ def main():
     from checkov.main import Checkov  # imports checkov.logging_init, which sets the root logger to DEBUG
 
     logging.getLogger().setLevel(logging.WARNING)
+    arguments = sys.argv[1:]
+    if arguments[:1] == [STDIN_FLAG]:
+        line = sys.stdin.readline()
+        if not line.strip():
+            os.unlink(record_path)
+            return 0  # nothing to judge after all
+        arguments = [*arguments[1:], *json.loads(line)]
+        sys.argv = [sys.argv[0], *arguments]  # checkov also reads its config file's path from sys.argv
     with warnings.catch_warnings():  # as checkov's own console script
         warnings.simplefilter("ignore", category=SyntaxWarning)
-        code = Checkov().run()
+        code = Checkov(argv=arguments).run()
     with open(record_path, encoding="utf-8") as record:
         unreadable = record.read().splitlines()
     os.unlink(record_path)

@@ -65,6 +65,7 @@ def find_policies(root: Path) -> Policies:
 
 PROBE = Path(__file__).with_name("checkov_probe.py")
 RUNNER = Path(__file__).with_name("checkov_run.py")
+RUNNER_STDIN_FLAG = "--arguments-on-stdin"  # checkov_run.STDIN_FLAG: import checkov, then read the arguments
 PROBE_TIMEOUT_SECONDS = 300
 
 
@@ -145,21 +146,36 @@ class _Placed:
         return self.documents[index] if index >= 0 else None
 
 
+def start_checkov(policies: Policies) -> tools.StartedCheckov:
+    """checkov (through checkov_run.py) started ahead, importing itself while the gate renders; `run_policies`
+    then hands it the files."""
+    return tools.StartedCheckov(("python", str(RUNNER), RUNNER_STDIN_FLAG), cwd=policies.base)
+
+
 def run_policies(
-    documents: Sequence[Document], policies: Policies, kinds: frozenset[str] | None = None
+    documents: Sequence[Document],
+    policies: Policies,
+    kinds: frozenset[str] | None = None,
+    started: tools.StartedCheckov | None = None,
 ) -> list[Finding]:
-    """checkov over `documents` (only those of `kinds`, when given) in one run; its failures as findings."""
+    """checkov over `documents` (only those of `kinds`, when given) in one run; its failures as findings. With
+    `started` (`start_checkov`), that checkov judges them (and is let go when there is nothing to judge)."""
     if kinds is not None:
         documents = [d for d in documents if d.kind in kinds]
     if not documents:
+        if started is not None:
+            started.cancel()
         return []
     with tempfile.TemporaryDirectory(prefix="groundwork-checkov-") as scratch:
         placed = _write(documents, Path(scratch))
         # --quiet: the JSON report lists failed checks only (the passed ones are tens of MB on a large tree).
         arguments = ["--config-file", str(policies.config), "--directory", scratch, "--output", "json", "--quiet"]
-        report = tools.run_checkov(
-            arguments, cwd=policies.base, entry=("python", str(RUNNER)), timeout_seconds=CHECKOV_TIMEOUT_SECONDS
-        )
+        if started is not None:
+            report = started.run(arguments, timeout_seconds=CHECKOV_TIMEOUT_SECONDS)
+        else:
+            report = tools.run_checkov(
+                arguments, cwd=policies.base, entry=("python", str(RUNNER)), timeout_seconds=CHECKOV_TIMEOUT_SECONDS
+            )
     if report.parsing_errors:  # a file checkov could not read is a file it did not judge
         raise ToolBroken(
             f"checkov {tools.CHECKOV_VERSION} could not parse {report.parsing_errors} of the files the gate wrote"

@@ -7,6 +7,7 @@ in bench/check: one batch is no slower than parts handed over during rendering, 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter, defaultdict
@@ -25,7 +26,7 @@ from groundwork.check.helm.stage import gate_targets, run_addons
 from groundwork.check.judges import require_judges
 from groundwork.check.limits import size_findings, unreached_findings
 from groundwork.check.model import Document, Finding, Report, Target
-from groundwork.check.policy import checkov_kinds, find_policies, run_native, run_policies
+from groundwork.check.policy import Policies, checkov_kinds, find_policies, run_native, run_policies, start_checkov
 from groundwork.check.positions import Positions
 from groundwork.check.render import Rendered, find_kubectl, render_stream
 from groundwork.check.rules.promtool import find_promtool, run_rules
@@ -33,6 +34,7 @@ from groundwork.check.validate import models
 from groundwork.check.validate.core import KUBERNETES_VERSION
 from groundwork.check.validate.dispatch import SchemaJudge
 from groundwork.paths import APPS_DIR
+from groundwork.tools import StartedCheckov
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,13 @@ def judge_targets(
         ThreadPoolExecutor(options.workers) as checkov,
         ThreadPoolExecutor(1) as promtool_thread,
         ThreadPoolExecutor(1) as side,
+        contextlib.ExitStack() as cleanup,
     ):
         kinds = side.submit(checkov_kinds, policies)  # cached after the first run
+        # checkov imports itself (seconds) while kustomize renders; not for add-ons alone (they may render nothing)
+        warm = checkov.submit(start_checkov, policies) if any(t.mode != "helm" for t in report.targets) else None
+        if warm is not None:
+            cleanup.callback(_let_go, warm)  # when a stage fails before checkov was handed its files
         helm_targets = [t for t in report.targets if t.mode == "helm"]
         addons = side.submit(run_addons, helm_targets, root, gitops, options.kubernetes_version)
         for rendered in chain(render_stream(report.targets, kubectl, root, options.workers), _addons(addons)):
@@ -94,7 +101,7 @@ def judge_targets(
         relevant = kinds.result()  # checkov reads only the kinds its allowlisted checks look at
         shown = [d for d in documents if relevant is None or d.kind in relevant]
         judged = [
-            marked(checkov.submit(run_policies, shown, policies), f"checkov ({len(shown)} documents)"),
+            marked(checkov.submit(_policies, shown, policies, warm), f"checkov ({len(shown)} documents)"),
             marked(promtool_thread.submit(run_rules, documents, promtool, options.workers), "promtool"),
         ]
         judged.append(marked(side.submit(judge.finish), "Argo CD / External Secrets schemas (node)"))
@@ -114,6 +121,15 @@ def judge_targets(
     report.documents = len(documents)
     report.documents_by_target = dict(Counter(document.target for document in documents))
     return report
+
+
+def _policies(documents: list[Document], policies: Policies, warm: Future[StartedCheckov] | None) -> list[Finding]:
+    return run_policies(documents, policies, started=warm.result() if warm is not None else None)
+
+
+def _let_go(warm: Future[StartedCheckov]) -> None:
+    with contextlib.suppress(Exception):  # it failed to start: the checkov stage has reported why
+        warm.result().cancel()
 
 
 def _addons(run: Future[AddonRun]) -> Iterator[Rendered]:
