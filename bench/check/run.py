@@ -4,7 +4,7 @@ Not a test: it builds fleets, times both sides on the same tree in one run, and 
 command that produced them to bench/results/check-<date>.md and .json.
 
 - Fleet: the deploy template rendered once with Copier (service 'orders'), copied to N services with the name
-  replaced, beside this repository's gitops/bootstrap and gitops/addons.
+  replaced, beside this repository's other gitops/ folders (bootstrap, addons, components).
 - groundwork check: `python -m groundwork check <fleet> --json` (a fresh process: imports included).
 - one-app change: the fleet committed to a git repository, one app's dev overlay changed, then
   `groundwork check <fleet> --changed-since HEAD --no-cache` (what a pull request touching one app runs).
@@ -105,9 +105,9 @@ def build_fleet(template: Path, root: Path, apps: int) -> Path:
         for path in sorted(dest.rglob("*"), reverse=True):
             if path.is_file():
                 path.write_text(pattern.sub(name, path.read_text(encoding="utf-8")), encoding="utf-8")
-    for folder in ("bootstrap", "addons"):
-        if (REPO / "gitops" / folder).is_dir():
-            shutil.copytree(REPO / "gitops" / folder, root / "gitops" / folder)
+    for folder in sorted((REPO / "gitops").iterdir()):  # bootstrap, addons, the shared components
+        if folder.is_dir() and folder.name != "apps":
+            shutil.copytree(folder, root / "gitops" / folder.name)
     shutil.copy2(REPO / "gitops" / "versions.yaml", root / "gitops" / "versions.yaml")  # the add-ons' pins
     return root
 
