@@ -82,7 +82,7 @@ def run_gate(path: Path, gate: GateOptions, progress: Callable[[str], None] = la
     if todo:
         from groundwork.check.runner import CheckOptions, judge_targets
 
-        judged = judge_targets(root, gitops, todo, CheckOptions(workers=gate.workers), progress)
+        judged = judge_targets(root, gitops, todo, CheckOptions(workers=gate.workers), progress, fleet=targets)
         report.documents += judged.documents
         report.findings += judged.findings
         report.timings = judged.timings

@@ -60,8 +60,11 @@ def judge_targets(
     targets: list[Target],
     options: CheckOptions,
     progress: Callable[[str], None] = lambda _: None,
+    fleet: list[Target] | None = None,
 ) -> Report:
-    """Render and judge `targets` (of the tree `gitops` of the repository at `root`) with every stage."""
+    """Render and judge `targets` (of the tree `gitops` of the repository at `root`) with every stage. `fleet`
+    is every target of the tree (default: `targets`): whether a file of an app is reached is decided by all of
+    the app's overlays, also those not judged now."""
     kubectl = find_kubectl()
     promtool = find_promtool()
     policies = find_policies(root)
@@ -108,7 +111,9 @@ def judge_targets(
         report.findings += run_native(documents)
         report.findings += guardrail_findings(documents)  # PSS control by control, RBAC
         report.findings += size_findings(documents)  # the API server's object size limits
-        report.findings += unreached_findings(report.targets, gitops / APPS_DIR)  # files nothing renders
+        apps = {t.app for t in report.targets}
+        whole = [t for t in (fleet or report.targets) if t.app in apps]
+        report.findings += unreached_findings(whole, gitops / APPS_DIR)  # files nothing renders
         report.findings += catalog_findings(root, documents)  # GW_CATALOG_1: mesh policy vs declared callers
         mark("native policies")
         for future in judged:
