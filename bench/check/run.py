@@ -15,7 +15,7 @@ command that produced them to bench/results/check-<date>.md and .json.
   or Argo CD schemas, no promtool), so the ratio understates what the gate saves.
 
 Usage: uv run python bench/check/run.py [--sizes 10,50,200] [--naive-max 200] [--keep]
-                                       [--baseline REF [--rounds N]]
+                                       [--baseline REF [--rounds N]] [--suffix NAME]
 With --naive-max below the largest size, the naive side of larger fleets is extrapolated linearly per app from
 the largest measured size, and the results say so (--naive-max 0: no naive loop).
 With --baseline, the groundwork of git revision REF (exported with `git archive`, its own policies/) judges the
@@ -208,9 +208,9 @@ def _median(runs: list[tuple[Timing, bool, int]]) -> tuple[Timing, bool, int]:
     return Timing(walls[middle], cpus[middle]), all(r[1] for r in runs), runs[-1][2]
 
 
-def write_results(rows: list[Row], command: str, notes: list[str]) -> Path:
+def write_results(rows: list[Row], command: str, notes: list[str], suffix: str = "") -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d") + (f"-{suffix}" if suffix else "")
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     payload = {
         "command": command,
@@ -280,6 +280,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated fleets (printed)")
     parser.add_argument("--baseline", default=None, help="git revision whose gate judges the same fleets too")
     parser.add_argument("--rounds", type=int, default=1, help="gate runs per side and size (medians reported)")
+    parser.add_argument("--suffix", default="", help="results file name suffix: check-<date>-<suffix>.md")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     naive_max = args.naive_max if args.naive_max is not None else max(sizes)
@@ -373,7 +374,7 @@ def main() -> None:
             print(f"fleets kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"results: {write_results(rows, command, notes)}")
+    print(f"results: {write_results(rows, command, notes, args.suffix)}")
 
 
 if __name__ == "__main__":
