@@ -2,11 +2,12 @@
 
     uv run python bench/saga/run.py [--orders 400] [--concurrency 16]
 
-Renders order, inventory and payment from the template with database=postgres events=kafka and their teams'
-code (fleet/, as tests/service/test_saga.py does), each with its own database on one PostgreSQL from Debian's
-packages (the test harness's: fsync off, so these are not durable-commit figures) and all three on one Kafka
-4.1 broker in KRaft mode, every process on the same 2 shared cores, on loopback. After a warm-up it places
-`--orders` orders with `--concurrency` clients (each succeeds: stock and funds suffice) and reports:
+Renders order, inventory, payment and notification from the template with database=postgres events=kafka
+and their teams' code (fleet/, as tests/service/test_saga.py does), each with its own database on one
+PostgreSQL from Debian's packages (the test harness's: fsync off, so these are not durable-commit figures)
+and all on one Kafka 4.1 broker in KRaft mode, every process on the same 2 shared cores, on loopback. After
+a warm-up it places `--orders` orders with `--concurrency` clients (each succeeds: stock and funds suffice)
+and reports:
 
 - saga throughput: orders confirmed per second, from the first placement to the last confirmation (read from
   order's own database);

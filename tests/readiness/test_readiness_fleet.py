@@ -19,7 +19,7 @@ PER_SERVICE = {
     2: {"metrics-endpoint", "servicemonitor", "json-logs", "tracing", "dashboard", "slo-alerts"},
     3: {"ci-ends-in-gitops-pr", "owner-approves-alone"},
     4: {"exactly-one-owner", "codeowners", "runbook", "on-call"},
-    5: {"one-domain", "calls-declared", "mesh-policy-matches-catalog"},
+    5: {"one-domain", "calls-declared", "mesh-policy-matches-catalog", "topics-declared"},
     6: {"health-endpoints", "metric-names", "otel-variables", "labels-and-namespace"},
 }
 FLEET = {
@@ -88,5 +88,9 @@ def test_the_json_validates_and_carries_the_evidence(report: Report) -> None:
         == "acme/order (rendered)/.github/workflows/ci.yml"
     )
     assert by_name[("calls-declared", "order")]["evidence"]["counts"] == {"declared_calls": 4, "cross_domain_calls": 3}
+    assert by_name[("topics-declared", "order")]["evidence"]["counts"] == {"published_topics": 1, "consumed_topics": 2}
+    assert by_name[("topics-declared", "order")]["message"] == (
+        "order publishes order.events and consumes inventory.events, payment.events, each declared in the catalog"
+    )
     assert document["context_map"]["cross_domain_calls"] == 8
     assert len(document["context_map"]["calls"]) == 9

@@ -1,8 +1,9 @@
 """Acceptance 2 of issue 16: the order saga end to end on loopback, with the real servers and an OTLP receiver.
 
-order, inventory and payment are rendered from the template with database=postgres events=kafka and their
-teams' code (fleet/); each keeps its state in its own database on one PostgreSQL, and they talk only through
-Kafka. Every outcome is read from each service's own tables, never from an answer the service gives."""
+order, inventory, payment and notification are rendered from the template with database=postgres
+events=kafka and their teams' code (fleet/); each keeps its state in its own database on one PostgreSQL,
+and they talk only through Kafka. Every outcome is read from each service's own tables, never from an answer
+the service gives."""
 
 from __future__ import annotations
 
@@ -90,6 +91,8 @@ def test_a_successful_order_reserves_charges_and_confirms_in_one_trace(saga: Sag
         ["4500", "charged"]
     ]
     assert one(saga, "payment", "SELECT balance_cents FROM accounts WHERE customer = 'alice'") == ["5500"]
+    told = f"SELECT kind, text FROM notifications WHERE order_id = '{order_id}'"
+    saga.wait_until("notification", told, [["confirmed", "Your order of 3 x lamp is confirmed."]])
 
     spans = receiver.wait_for(lambda spans: whole_trace(spans, order_id) is not None, timeout=30)
     trace = whole_trace(spans, order_id)
@@ -100,6 +103,7 @@ def test_a_successful_order_reserves_charges_and_confirms_in_one_trace(saga: Sag
 
 
 HOPS = {
+    ("notification", "process order.events"),
     ("order", "send order.events"),
     ("inventory", "process order.events"),
     ("inventory", "send inventory.events"),
@@ -140,6 +144,9 @@ def test_a_payment_failure_releases_the_stock(saga: Saga) -> None:
     released = f"SELECT status FROM reservations WHERE order_id = '{order_id}'"
     saga.wait_until("inventory", released, [["released"]])
     assert one(saga, "inventory", "SELECT available FROM stock WHERE sku = 'desk'") == ["5"]
+    told = f"SELECT kind, text FROM notifications WHERE order_id = '{order_id}'"
+    text = "Your order of 2 x desk was cancelled: payment declined: insufficient funds."
+    saga.wait_until("notification", told, [["cancelled", text]])
 
 
 def test_an_inventory_shortage_never_charges(saga: Saga) -> None:
@@ -164,6 +171,8 @@ def test_an_inventory_shortage_never_charges(saga: Saga) -> None:
     saga.wait_until("payment", seen, [["2"]])  # payment had both events in hand, and did nothing with them
     assert saga.sql("payment", f"SELECT * FROM charges WHERE order_id = '{order_id}'") == []
     assert one(saga, "payment", "SELECT balance_cents FROM accounts WHERE customer = 'carol'") == ["1000000"]
+    told = f"SELECT kind FROM notifications WHERE order_id = '{order_id}'"
+    saga.wait_until("notification", told, [["rejected"]])
 
 
 def types(records: list[Record]) -> list[tuple[bytes | None, str]]:
@@ -210,3 +219,5 @@ def test_order_killed_mid_saga_then_restarted_completes_or_compensates(saga: Sag
     )
     balances = "SELECT customer, balance_cents FROM accounts WHERE customer IN ('dave', 'erin', 'fred') ORDER BY 1"
     assert saga.sql("payment", balances) == [["dave", "0"], ["erin", "500"], ["fred", "8000"]]
+    told = "SELECT customer, kind FROM notifications WHERE customer IN ('dave', 'erin', 'fred') ORDER BY 1"
+    saga.wait_until("notification", told, [["dave", "confirmed"], ["erin", "cancelled"], ["fred", "cancelled"]])

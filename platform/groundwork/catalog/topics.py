@@ -35,3 +35,50 @@ def declared_topics(catalog: Catalog) -> DeclaredTopics:
             for topic in events[ref].topics if ref in events else ():
                 declared.consumers[topic].add(name)
     return declared
+
+
+def topic_names(value: object) -> list[str]:
+    """A `publishes`/`consumes` answer as topic names ([] when it is not a list)."""
+    return [str(topic) for topic in value] if isinstance(value, list) else []
+
+
+def topic_problems(
+    app: str, publishes: list[str], consumes: list[str], declared: DeclaredTopics
+) -> list[tuple[str, str, str]]:
+    """(answer key, topic, message) for each topic `app` publishes or consumes that the catalog does not back."""
+    problems: list[tuple[str, str, str]] = []
+    for topic in publishes:
+        if app not in declared.owners.get(topic, set()):
+            others = sorted(declared.owners.get(topic, set()))
+            owned = f"; it is owned by {', '.join(others)}" if others else ""
+            problems.append(
+                (
+                    "publishes",
+                    topic,
+                    f"{app} publishes topic '{topic}', which its catalog Component does not provide as an API of "
+                    f"type asyncapi{owned}: the owner declares a topic (copier update renders the API from "
+                    "`publishes`)",
+                )
+            )
+    for topic in consumes:
+        if not declared.owners.get(topic):
+            problems.append(
+                (
+                    "consumes",
+                    topic,
+                    f"{app} consumes topic '{topic}', which no service declares (no API of type asyncapi in the "
+                    "catalog names it and no Component provides one): consume only declared topics, or have its "
+                    "owner declare it",
+                )
+            )
+        elif app not in declared.consumers.get(topic, set()):
+            apis = ", ".join(sorted(declared.apis.get(topic, set())))
+            problems.append(
+                (
+                    "consumes",
+                    topic,
+                    f"{app} consumes topic '{topic}' but its catalog Component does not list {apis} in "
+                    "consumesApis: declare it (copier update renders it from `consumes`)",
+                )
+            )
+    return problems

@@ -11,7 +11,7 @@ from dataclasses import replace
 import yaml
 
 from groundwork.catalog.load import Catalog
-from groundwork.catalog.topics import DeclaredTopics, declared_topics
+from groundwork.catalog.topics import declared_topics, topic_names, topic_problems
 from groundwork.check.model import Finding, Stage, Target
 from groundwork.paths import ANSWERS_FILE, OVERLAYS_DIR
 
@@ -29,41 +29,6 @@ def _line(text: str, key: str, topic: str) -> int | None:
     return None
 
 
-def _topics(answers: dict[str, object], key: str) -> list[str]:
-    value = answers.get(key)
-    return [topic for topic in value] if isinstance(value, list) else []
-
-
-def _problems(app: str, answers: dict[str, object], declared: DeclaredTopics) -> Iterable[tuple[str, str, str]]:
-    """(answers key, topic, message) for each topic the catalog does not back."""
-    for topic in _topics(answers, "publishes"):
-        if app not in declared.owners.get(topic, set()):
-            others = sorted(declared.owners.get(topic, set()))
-            owned = f"; it is owned by {', '.join(others)}" if others else ""
-            yield (
-                "publishes",
-                topic,
-                f"{app} publishes topic '{topic}', which its catalog Component does not provide as an API of type "
-                f"asyncapi{owned}: the owner declares a topic (copier update renders the API from `publishes`)",
-            )
-    for topic in _topics(answers, "consumes"):
-        if not declared.owners.get(topic):
-            yield (
-                "consumes",
-                topic,
-                f"{app} consumes topic '{topic}', which no service declares (no API of type asyncapi in the catalog "
-                "names it and no Component provides one): consume only declared topics, or have its owner declare it",
-            )
-        elif app not in declared.consumers.get(topic, set()):
-            apis = ", ".join(sorted(declared.apis.get(topic, set())))
-            yield (
-                "consumes",
-                topic,
-                f"{app} consumes topic '{topic}' but its catalog Component does not list {apis} in consumesApis: "
-                "declare it (copier update renders it from `consumes`)",
-            )
-
-
 def topic_findings(catalog: Catalog, targets: Iterable[Target]) -> list[Finding]:
     declared = declared_topics(catalog)
     findings: list[Finding] = []
@@ -76,7 +41,8 @@ def topic_findings(catalog: Catalog, targets: Iterable[Target]) -> list[Finding]
         answers = yaml.safe_load(text)
         if not isinstance(answers, dict) or answers.get("events") != "kafka":
             continue
-        for key, topic, message in _problems(target.app, answers, declared):
+        publishes, consumes = topic_names(answers.get("publishes")), topic_names(answers.get("consumes"))
+        for key, topic, message in topic_problems(target.app, publishes, consumes, declared):
             finding = Finding.on_target(target, entry, Stage.POLICY, TOPIC_RULE, message)
             findings.append(replace(finding, line=_line(text, key, topic)))
     return findings

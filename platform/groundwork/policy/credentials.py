@@ -2,7 +2,7 @@
 
 A database URL with its password, or a password, token or key in a literal env value or a ConfigMap, is
 readable by everyone who can read the repository. The password comes from a Secret the cluster makes:
-CloudNativePG's `<service>-db-app` (`valueFrom.secretKeyRef`, key `uri`), or one External Secrets fills from
+CloudNativePG's `<service>-db-app` (key `uri`; mounted as a file, CKV_K8S_35), or one External Secrets fills from
 the secret store. (A `Secret` written in git is refused by CKV_GW_3.)
 """
 
@@ -19,7 +19,7 @@ CHECK_ID = "GW_NATIVE_7"
 NAME = "No password, token or URL with a password as a literal in a manifest: take it from a Secret"
 URL_WITH_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
 SECRET_NAME = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|PGPASSWORD|SECRET|TOKEN|CREDENTIALS?|API_?KEY|PRIVATE_KEY)$")
-FIX = "take it from a Secret (valueFrom.secretKeyRef: CloudNativePG's <service>-db-app, key uri, or an ExternalSecret)"
+FIX = "take it from a Secret the cluster makes: CloudNativePG's <service>-db-app (key uri), or an ExternalSecret's"
 
 
 def _what(name: str | None, value: str) -> str | None:

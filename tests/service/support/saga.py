@@ -1,6 +1,7 @@
-"""The capstone's order saga on loopback: order, inventory and payment rendered from the template with
-database=postgres events=kafka, each with the domain code its team added (fleet/<service>/ copied over the
-rendered repository), its own database on one real PostgreSQL, all three on one real Kafka broker.
+"""The capstone's order saga on loopback: order, inventory and payment (and notification, which tells the
+customer how it ended) rendered from the template with database=postgres events=kafka, each with the domain
+code its team added (fleet/<service>/ copied over the rendered repository), its own database on one real
+PostgreSQL, all on one real Kafka broker.
 
 Shared by the saga test and bench/saga: render once, migrate each database, create the topics, then start,
 stop, kill and restart the services, place orders and read each service's own tables.
@@ -24,7 +25,7 @@ from support.fleet import RenderedService, ServiceProcess
 from support.state import own_database, render_stateful_service
 
 FLEET = REPO_ROOT / "fleet"
-SAGA = ("order", "inventory", "payment")
+SAGA = ("order", "inventory", "payment", "notification")
 
 
 def topics(service: str) -> tuple[list[str], list[str]]:
@@ -39,7 +40,7 @@ WAIT_SECONDS = 90.0
 
 
 def render_saga(root: Path, *, dev: bool = False) -> dict[str, RenderedService]:
-    """The three services, rendered and installed, each with its team's code on top."""
+    """The saga's services, rendered and installed, each with its team's code on top."""
     services = {}
     for name, (publishes, consumes) in TOPICS.items():
         services[name] = render_stateful_service(

@@ -1,6 +1,7 @@
 """Item 5, explicit domain boundaries: every service belongs to exactly one domain; every call between services
 is declared in the catalog (consumesApis of a provided API); the mesh policy admits exactly the declared
-callers; no service is configured to call a downstream it has not declared."""
+callers; no service is configured to call a downstream it has not declared; every topic a service publishes
+it provides as an asyncapi API, and every topic it consumes is declared and listed in its consumesApis."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from groundwork.catalog.drift import Drift, PolicySource, declared_for, drift, i
 from groundwork.catalog.entities import DOMAIN_ANNOTATION
 from groundwork.catalog.graph import domain_of
 from groundwork.catalog.load import unlocated
+from groundwork.catalog.topics import DeclaredTopics, declared_topics, topic_names, topic_problems
 from groundwork.paths import ANSWERS_FILE, BASE_DIR, CATALOG_FILE
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
@@ -31,12 +33,14 @@ DECLARED_DOWNSTREAMS = "DECLARED_DOWNSTREAMS"
 
 def assess(context: Context) -> list[Check]:
     drifts = mesh_drift(context)
+    topics = declared_topics(context.catalog)
     checks = [_catalog_located(context)]
     for entry in context.entries:
         checks += [
             _one_domain(context, entry),
             _calls_declared(context, entry),
             _mesh_matches(context, entry, drifts.get(entry.name, [])),
+            _topics_declared(entry, topics),
         ]
     return checks
 
@@ -208,6 +212,29 @@ def _mesh_matches(context: Context, entry: Entry, drifts: list[Drift]) -> Check:
         [item.message for item in drifts],
         f"{entry.name}: {', '.join(files)} admits exactly the declared callers ({', '.join(callers) or 'none'})",
         Evidence(files=tuple(files), counts={"declared_callers": len(callers)}),
+        service=entry.name,
+    )
+
+
+def _topics_declared(entry: Entry, topics: DeclaredTopics) -> Check:
+    answered = Evidence(files=(entry.answer_where("events"),))
+    if entry.answer("events") != "kafka":
+        said = f"{entry.name} publishes and consumes no topic"
+        return judged("topics-declared", [], said, answered, service=entry.name)
+    publishes, consumes = topic_names(entry.answer("publishes")), topic_names(entry.answer("consumes"))
+    problems = [
+        f"{entry.answer_where(key)}: {message}"
+        for key, _, message in topic_problems(entry.name, publishes, consumes, topics)
+    ]
+    said = f"publishes {', '.join(publishes) or 'no topic'} and consumes {', '.join(consumes) or 'no topic'}"
+    return judged(
+        "topics-declared",
+        problems,
+        f"{entry.name} {said}, each declared in the catalog",
+        Evidence(
+            files=answered.files,
+            counts={"published_topics": len(publishes), "consumed_topics": len(consumes)},
+        ),
         service=entry.name,
     )
 
