@@ -39,7 +39,7 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "service")]
 
 from aiokafka import AIOKafkaConsumer  # noqa: E402
 from support.fleet import _run, clean_environment  # noqa: E402
-from support.saga import FINAL, TOPICS, Saga, render_saga  # noqa: E402
+from support.saga import FINAL, SAGA, TOPICS, Saga, render_saga  # noqa: E402
 
 from runtime_wheel import runtime_wheels  # noqa: E402
 from servers import KafkaBroker, PostgresServer  # noqa: E402
@@ -179,7 +179,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
     stem.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
     saga_ms, relay_ms = summary["saga_ms"], summary["relay_latency_ms"]
     stem.with_suffix(".md").write_text(
-        f"# bench/saga ({summary['date']})\n\n`{summary['command']}`: order, inventory, payment, PostgreSQL "
+        f"# bench/saga ({summary['date']})\n\n`{summary['command']}`: {', '.join(SAGA)}, PostgreSQL "
         f"(fsync off) and Kafka on 2 shared cores (load average {summary['load_average_1m_at_end']:.1f} at the end), "
         "loopback. All orders are placed at once: an order's saga time is mostly its wait in the queue.\n\n"
         "| figure | value |\n| --- | --- |\n"
