@@ -46,6 +46,8 @@ NOT_RUN: dict[str, str] = {
     "make up": "starts the sandbox cluster: tests/sandbox/test_sandbox_e2e.py runs `groundwork up --env sandbox` "
     "on a clone until every dev Application is Synced and Healthy",
     "make test": "is this suite (CI's .ci/run runs it)",
+    "make test-fast": "is a part of this suite",
+    "uv run pytest tests/<file>.py": "a synopsis: any file of this suite",
     "make down": "stops what `make up` started; tests/sandbox/test_sandbox_e2e.py runs `groundwork down`",
     "make up ENV=kind": "needs Docker, kind and the Pulumi CLI: the e2e test in tests/infra/, skipped without them",
     ".ci/run": "is CI itself",

@@ -6,8 +6,9 @@ from __future__ import annotations
 import warnings
 
 import pulumi
-from infra_harness import RecordingMocks
+from infra_harness import RecordingMocks, ensure_event_loop
 
+ensure_event_loop()
 pulumi.runtime.set_mocks(RecordingMocks(), project="groundwork", stack="import", preview=False)
 
 # The provider SDKs warn when their modules load, about classes groundwork does not use (NodeGroup v1,

@@ -9,6 +9,7 @@ fixed fake values here, so tests can follow them from one resource into another.
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -184,8 +185,21 @@ class ProgramRun:
         return types
 
 
+def ensure_event_loop() -> None:
+    """Pulumi's mocks run on the thread's current event loop. A test before this one on the same process (an
+    `asyncio.run`, which ends with `set_event_loop(None)`; on a pytest-xdist worker that can be any file's test)
+    may have left none, or a closed one: set a fresh one then."""
+    try:
+        if not asyncio.get_event_loop_policy().get_event_loop().is_closed():
+            return
+    except RuntimeError:
+        pass
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def install_mocks(stack: str) -> tuple[RecordingMocks, RecordingMonitor]:
     """Fresh mocks and monitor for one run (a new root stack resource each time)."""
+    ensure_event_loop()
     pulumi.runtime.settings.reset_options(project=PROJECT, stack=stack)
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
