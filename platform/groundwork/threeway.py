@@ -51,7 +51,7 @@ def _write(path: Path, content: bytes | None) -> None:
 def _merge(mine: bytes, base: bytes, theirs: bytes, folder: Path, name: Path, what: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="groundwork-merge-") as scratch:
         files = []
-        for label, content in (("mine", mine), ("base", base), ("theirs", theirs)):
+        for label, content in (("mine", mine), ("ancestor", base), ("theirs", theirs)):
             file = Path(scratch) / label
             file.write_bytes(content)
             files.append(str(file))

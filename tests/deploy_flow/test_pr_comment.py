@@ -31,7 +31,7 @@ def commits(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, str, str]:
     comment added to dev (renders the same), and an unrelated file outside gitops/."""
     repo = Repo(tmp_path_factory.mktemp("prdiff"))
     archive = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", "HEAD", "gitops/apps/order"],
+        ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", "HEAD", "gitops/apps/order", "gitops/components"],
         capture_output=True,
         check=True,
     ).stdout

@@ -88,6 +88,7 @@ def render_preview(application: dict[str, Any], tmp_path: Path) -> list[dict[str
     source = application["spec"]["source"]
     app_folder = Path(source["path"]).parent.parent
     shutil.copytree(REPO_ROOT / app_folder, tmp_path / app_folder)
+    shutil.copytree(REPO_ROOT / "gitops" / "components", tmp_path / "gitops" / "components")  # what every app uses
     overlay = tmp_path / source["path"]
     options = source["kustomize"]
     kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
