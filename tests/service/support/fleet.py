@@ -62,6 +62,7 @@ def render_service(dest: Path, name: str, calls: list[str]) -> RenderedService:
     command = [sys.executable, "-m", "groundwork", "new", "service", name, "--team", f"team-{name}"]
     # --no-deploy: only the service's own repository, never an entry in this checkout's gitops/.
     command += ["--domain", "fleet", "--dest", str(dest), "--no-deploy"]
+    command += ["--ref", "HEAD"]  # this checkout's template, uncommitted changes included (not the latest tag)
     if calls:
         command += ["--calls", ",".join(calls)]
     env = clean_environment()
