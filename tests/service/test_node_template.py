@@ -61,6 +61,7 @@ def _run(command: list[str], cwd: Path, timeout: int = 600) -> subprocess.Comple
 
 def render_node(dest: Path, args: list[str]) -> Path:
     command = [sys.executable, "-m", "groundwork", "new", "service", *args, "--stack", "node", "--no-deploy"]
+    command += ["--ref", "HEAD"]  # this checkout's template, uncommitted changes included (not the latest tag)
     _run([*command, "--dest", str(dest)], cwd=dest.parent)
     return dest
 
