@@ -39,16 +39,10 @@ def render_app(repo_root: Path, dest: Path, name: str = TEMPLATE_APP) -> Path:
     return dest
 
 
-SHARED_COMPONENTS = Path(__file__).resolve().parents[2] / "gitops" / "components"
-
-
 def clone_app(rendered: Path, gitops: Path, name: str) -> Path:
-    """Copy a rendered app into gitops/apps/<name>, renaming the service everywhere (files and contents), with
-    the shared kustomize Components its base and overlays use (gitops/components), when the tree lacks them."""
+    """Copy a rendered app into gitops/apps/<name>, renaming the service everywhere (files and contents)."""
     dest = gitops / "apps" / name
     shutil.copytree(rendered, dest)
-    if SHARED_COMPONENTS.is_dir() and not (gitops / "components").exists():
-        shutil.copytree(SHARED_COMPONENTS, gitops / "components")
     pattern = re.compile(rf"\b{re.escape(rendered.name)}\b")
     for path in sorted(dest.rglob("*"), reverse=True):
         if path.is_file():

@@ -103,13 +103,14 @@ def test_a_shared_component_judges_every_app_using_it(repo: Path) -> None:
     assert {label for label in _judged(_incremental(repo)) if label.endswith("/dev")} >= {"orders/dev", "billing/dev"}
 
 
-def test_a_component_some_overlays_use_judges_those_and_their_apps_files_stay_reached(repo: Path) -> None:
-    # The shared high-availability component is used by staging and prod only: dev is not judged, yet the files
-    # only dev reaches are still reached (the app's every overlay decides, not those judged now).
-    component = repo / "gitops" / "components" / "high-availability" / "kustomization.yaml"
+def test_a_component_only_dev_uses_judges_dev_and_the_other_overlays_files_stay_reached(repo: Path) -> None:
+    # team-label is used by the dev overlays only: staging and prod are not judged, yet the files only they
+    # reach (their own overlay folders) are still reached: all of an app's overlays decide, not those judged now.
+    component = repo / "gitops" / "components" / "team-label" / "kustomization.yaml"
     component.write_text(component.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
     report = _incremental(repo)
-    assert _judged(report) == {f"{app}/{env}" for app in ("orders", "billing") for env in ("staging", "prod")}
+    assert report.everything_because == ""
+    assert _judged(report) == {"orders/dev", "billing/dev"}
     assert [f.rule for f in report.findings] == []
     assert report.ok
 

@@ -62,6 +62,20 @@ def test_discovery_finds_overlays_kustomize_roots_and_plain_files(tmp_path: Path
     assert len(slugs) == len(set(slugs))
 
 
+def test_discovery_sees_a_kustomization_edited_since_the_last_run_in_the_same_process(tmp_path: Path) -> None:
+    # Kustomizations are read once per run (cached): a later run, here after an edit, reads them again.
+    gitops = tmp_path / "gitops"
+    _kustomization(gitops / "bootstrap", ["a.yaml"])
+    loose = gitops / "bootstrap" / "extra" / "b.yaml"
+    _write(loose, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"}})
+    assert [(t.mode, t.files) for t in discover(gitops) if t.app == "bootstrap"] == [
+        ("files", (loose,)),
+        ("kustomize", ()),
+    ]
+    _kustomization(gitops / "bootstrap", ["a.yaml", "extra/b.yaml"])
+    assert [(t.mode, t.files) for t in discover(gitops) if t.app == "bootstrap"] == [("kustomize", ())]
+
+
 def test_locate_accepts_a_repository_or_its_gitops_folder(tmp_path: Path) -> None:
     (tmp_path / "gitops" / "apps").mkdir(parents=True)
     assert locate(tmp_path) == (tmp_path.resolve(), (tmp_path / "gitops").resolve())

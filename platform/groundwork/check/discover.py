@@ -17,7 +17,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Kustomizations parsed in this gate run, by file, and the paths each uses, by folder: every overlay of an app
 # reaches the same base, and the incremental gate, the unreached-file rule and the renderer all walk the same
-# graph. `forget_reads()` empties them when a run starts (a file may have changed since the last run).
+# graph. `discover()` empties them when a run starts (a file may have changed since the last run).
 _parsed: dict[Path, object] = {}
 _references: dict[Path, frozenset[Path]] = {}
 _real: dict[str, str] = {}
@@ -50,7 +50,9 @@ def kustomization_file(folder: Path) -> Path | None:
 
 
 def discover(gitops: Path) -> list[Target]:
-    """Every target under `gitops`, in a stable order: service overlays first, then the other folders."""
+    """Every target under `gitops`, in a stable order: service overlays first, then the other folders. It
+    starts every use of the tree (a gate run, a pull-request diff), so it forgets what earlier ones read."""
+    _forget_reads()
     targets: list[Target] = []
     apps = gitops / APPS_DIR
     if apps.is_dir():
@@ -114,7 +116,7 @@ def _is_component(folder: Path) -> bool:
     return isinstance(content, dict) and content.get("kind") == "Component"
 
 
-def forget_reads() -> None:
+def _forget_reads() -> None:
     """Forget the kustomizations read so far: a gate run starts, and files may have changed since the last."""
     _parsed.clear()
     _references.clear()

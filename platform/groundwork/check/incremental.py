@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from groundwork.check.changes import changed_paths, impact
-from groundwork.check.discover import discover, forget_reads, locate
+from groundwork.check.discover import discover, locate
 from groundwork.check.helm.stage import chart_archives, gate_targets
 from groundwork.check.inputs import FileReads, shared_paths, target_inputs, tree_digest
 from groundwork.check.judges import require_judges
@@ -41,7 +41,6 @@ def run_gate(path: Path, gate: GateOptions, progress: Callable[[str], None] = la
 
     root, gitops = locate(path)
     require_judges()
-    forget_reads()
     targets = gate_targets(discover(gitops), gitops)
     policies = find_policies(root)
     extra = [policies.base / POLICIES_DIR] if policies.base != root else []

@@ -18,7 +18,7 @@ from itertools import chain
 from pathlib import Path
 
 from groundwork.check.catalog_rule import catalog_findings
-from groundwork.check.discover import discover, forget_reads, locate
+from groundwork.check.discover import discover, locate
 from groundwork.check.guardrails import guardrail_findings
 from groundwork.check.helm.allowances import apply_allowances
 from groundwork.check.helm.render import AddonRun
@@ -50,7 +50,6 @@ def run_check(path: Path, options: CheckOptions, progress: Callable[[str], None]
     """The whole gate on `path`; `progress` hears each stage as it finishes (the CLI's progress line)."""
     root, gitops = locate(path)
     require_judges()
-    forget_reads()
     return judge_targets(root, gitops, gate_targets(discover(gitops), gitops), options, progress)
 
 
