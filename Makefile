@@ -13,19 +13,21 @@ up: tools
 down:
 	uv run groundwork down --env $(ENV)
 
-# Two pytest-xdist workers (the machine has 2 cores). --dist loadgroup with one group per file
-# (tests/conftest.py) keeps a file's tests, and so its module and session fixtures, on one worker, and puts the
-# sandbox files on one worker together. Tests bind free loopback ports and render into their own temporary
-# folders; shared caches (~/.cache/groundwork) are written atomically or under a lock.
-PYTEST_PARALLEL = -n 2 --dist loadgroup
+# Two pytest-xdist workers (the machine has 2 cores). --dist loadfile keeps a file's tests, and so its module and
+# session fixtures, on one worker (one file runs the sandbox: tests/sandbox/test_sandbox_e2e.py). Tests bind free
+# loopback ports and render into their own temporary folders; shared caches (~/.cache/groundwork) are written
+# atomically or under a lock.
+PYTEST_PARALLEL = -n 2 --dist loadfile
 
 test: tools
 	uv run pytest $(PYTEST_PARALLEL)
 
-# The inner loop: the command line, bad inputs, the catalog, the GitOps tree and the deploy flow, without the
-# tests marked slow (project renders that install dependencies, whole-gate runs), sandbox or e2e.
-FAST_TESTS = tests/test_cli.py tests/test_cli_surface.py tests/test_bad_inputs.py tests/test_one_place.py \
-	tests/test_registry.py tests/test_render_answers.py tests/catalog tests/gitops tests/deploy_flow
+# The inner loop, under 2 minutes: the command line's surface, the one-place rules, the catalog, the GitOps tree's
+# bootstrap and the deploy flow (promote, pr-comment, previews, dora, workflows), without the tests marked slow or
+# e2e. What renders whole templates (bad inputs of `new`, answers, the gitops equivalence, catalog descriptors of
+# rendered entries) is left to `make test`.
+FAST_TESTS = tests/test_cli_surface.py tests/test_one_place.py tests/test_registry.py tests/catalog \
+	tests/gitops/test_bootstrap_*.py tests/deploy_flow --ignore=tests/catalog/test_deploy_descriptor.py
 
 test-fast:
 	uv run pytest $(PYTEST_PARALLEL) -m "not slow and not e2e" $(FAST_TESTS)

@@ -12,21 +12,6 @@ from render_support import REPO_ROOT
 from runtime_wheel import runtime_wheels
 from servers import KafkaBroker, PostgresServer
 
-TESTS = Path(__file__).resolve().parent
-# Files whose tests must share one pytest-xdist worker: the sandbox tests each run a whole control plane, Pulumi
-# and Argo CD, so two at once would only fight over the 2 cores their waits are sized for.
-SHARED_WORKER = {"sandbox": TESTS / "sandbox"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the marks (make test: --dist loadgroup)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """One xdist group per test file (its module and session fixtures stay on one worker, as --dist loadfile
-    would), except the files of SHARED_WORKER, which share one."""
-    for item in items:
-        path = item.path.resolve()
-        group = next((name for name, folder in SHARED_WORKER.items() if folder in path.parents), None)
-        item.add_marker(pytest.mark.xdist_group(group or str(path.relative_to(TESTS))))
-
 
 @pytest.fixture(scope="session", autouse=True)
 def runtime_from_this_checkout() -> Iterator[Path]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shlex
 import subprocess
 import sys
 from enum import StrEnum
@@ -117,9 +118,15 @@ def test_exit_codes_come_from_one_place() -> None:
 
 
 def test_shell_completion_is_offered_and_completes_commands_and_choices() -> None:
+    # --show-completion prints the script of the shell that runs groundwork (shellingham reads the process tree):
+    # run it from bash, whatever shell started the tests (make's recipes run under sh).
     script = subprocess.run(
-        [sys.executable, "-m", "groundwork", "--show-completion", "bash"], capture_output=True, text=True, check=True
+        ["bash", "-c", f"{shlex.quote(sys.executable)} -m groundwork --show-completion; exit $?"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    assert script.returncode == 0, script.stdout + script.stderr
     assert "_groundwork_completion" in script.stdout
     env = {
         **os.environ,

@@ -171,8 +171,10 @@ def test_readme_walk_on_a_fresh_clone(tmp_path: Path) -> None:
         if step.where == "entry":
             _commit_platform(platform, "platform: before copier update of gitops/apps/orders")
         command = step.run_as or step.command
+        # `; exit $?` keeps bash as the command's parent (no exec): `--show-completion` prints the script of the
+        # shell that runs it, which must not depend on what started the tests (make's recipes run under sh).
         done = subprocess.run(
-            ["bash", "-c", command], cwd=where[step.where], env=env, capture_output=True, text=True, check=False
+            ["bash", "-c", f"{command}; exit $?"], cwd=where[step.where], env=env, capture_output=True, text=True
         )
         assert done.returncode == 0, f"step {index} `{command}` in {step.where}:\n{done.stdout[-3000:]}{done.stderr}"
         _after(step, where, done.stdout)
