@@ -75,7 +75,8 @@ def clone_checkout(target: Path) -> Path:
 def kube_json(kube: Kube, *args: str) -> dict[str, Any]:
     code, out, err = kube([*args, "-o", "json"])
     assert code == 0, f"kubectl {' '.join(args)}: {err}"
-    return json.loads(out)
+    document: dict[str, Any] = json.loads(out)
+    return document
 
 
 def wait_for(what: str, probe: Callable[[], Any], timeout: float = 300.0, every: float = 2.0) -> Any:

@@ -10,13 +10,16 @@ synced and its revert rolled back, both counted by `groundwork dora`; readiness 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -31,6 +34,7 @@ from sandbox_support import (
     wait_for,
 )
 
+from groundwork.promote import overlay
 from groundwork.provision.record import ProvisionRecord
 from groundwork.sandbox.kube import Kube
 from groundwork.sandbox.processes import Supervisor
@@ -115,7 +119,11 @@ def test_the_cluster_runs_the_pinned_control_plane_and_the_real_argocd_crds(sand
 
 @pytest.mark.parametrize(
     ("planted", "message"),
-    [("invalid-selector", "`selector` does not match template `labels`")],
+    [
+        ("invalid-selector", "`selector` does not match template `labels`"),
+        # Server-side apply (gitops/bootstrap/apps.yaml): the API server refuses what the CRD does not declare.
+        ("istio-unknown-field", ".spec.retriesEverywhere: field not declared in schema"),
+    ],
 )
 def test_a_bad_manifest_fails_its_sync_with_the_api_servers_own_message(
     sandbox: Sandbox, planted: str, message: str
@@ -155,6 +163,11 @@ def test_a_bad_manifest_fails_its_sync_with_the_api_servers_own_message(
 
         shown = wait_for(f"{app}-dev to fail its sync with '{message}'", failure, timeout=240)
         print(f"Argo CD shows: {shown}")
+        # "Is user healthy?" from the cluster: readiness names the Application that is not in sync.
+        health = _readiness_check(sandbox.repository, "healthy-in-cluster")
+        assert health["status"] == "fail", health
+        answer = next(part for part in health["message"].split("; ") if part.startswith(f"{app}: "))
+        assert message in answer, answer
     finally:
         kustomization.write_text(original)
         patch.unlink()
@@ -176,6 +189,138 @@ def _groundwork(repository: Path, *args: str) -> subprocess.CompletedProcess[str
         check=False,
         env={**os.environ, "NO_COLOR": "1"},
     )
+
+
+def _readiness(repository: Path) -> dict[str, Any]:
+    done = _groundwork(repository, "readiness", str(repository), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def _readiness_check(repository: Path, name: str) -> dict[str, Any]:
+    checks = [check for item in _readiness(repository)["items"] for check in item["checks"] if check["name"] == name]
+    assert len(checks) == 1, f"{name}: {checks}"
+    check: dict[str, Any] = checks[0]
+    return check
+
+
+def test_readiness_answers_from_the_running_sandbox(sandbox: Sandbox) -> None:
+    report = _readiness(sandbox.repository)
+    items = {item["number"]: item for item in report["items"]}
+    # Item 1: the real provisioning record of this sandbox, with its measured time.
+    provisioning = {check["name"]: check for check in items[1]["checks"]}["last-up-under-30-minutes"]
+    assert provisioning["status"] == "pass", provisioning
+    minutes = sandbox.record.total_seconds / 60
+    assert provisioning["message"] == f"the last groundwork up (--env sandbox) took {minutes:.1f} minutes"
+    assert "provision-sandbox.json" in json.dumps(provisioning["evidence"])
+    # Item 2: "is X healthy?" from the API server: each Application's sync and health, each Deployment's status.
+    health = {check["name"]: check for check in items[2]["checks"]}["healthy-in-cluster"]
+    assert health["status"] == "pass", health
+    for name in dev_applications(sandbox.repository):
+        service = name.removesuffix("-dev")
+        replicas = kube_json(sandbox.kube, "-n", service, "get", "deployment", service)["spec"]["replicas"]
+        answer = f"{service}: Application {name} Synced/Healthy, Deployment {replicas}/{replicas} available"
+        assert answer in health["message"], health["message"]
+
+
+def _deploy_to_dev(repository: Path, service: str, tag: str, digest: str) -> str:
+    """What the service's CI does on a merge to main: a deploy pull request pinning dev to the new digest,
+    with the trailers `groundwork dora` reads; merged here with a merge commit, as GitHub does."""
+    path = repository / "gitops" / "apps" / service / "overlays" / "dev" / "kustomization.yaml"
+    display = f"gitops/apps/{service}/overlays/dev/kustomization.yaml"
+    document = overlay.load(path, display)
+    name = f"ghcr.io/acme/{service}"
+    before = overlay.read_release(document, name, display)
+    image = overlay.Image(name=name, new_name=before.image.repository, new_tag=tag, digest=digest)
+    overlay.write_release(document, name, overlay.Release(image, tag), display)
+    path.write_text(overlay.dump(document), encoding="utf-8")
+    branch = f"deploy/{service}/dev"
+    git(repository, "switch", "-q", "-c", branch)
+    built_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    git(
+        repository,
+        "commit",
+        "-q",
+        "-am",
+        f"{service}: deploy {tag} to dev\n\nService: {service}\nEnvironment: dev\nSource-Commit: {tag}\n"
+        f"Image-Digest: {digest}\nImage-Built-At: {built_at}",
+    )
+    return _merge(repository, branch)
+
+
+def _merge(repository: Path, branch: str) -> str:
+    git(repository, "switch", "-q", "main")
+    git(repository, "merge", "-q", "--no-ff", "-m", f"Merge pull request from acme/{branch}", branch)
+    git(repository, "branch", "-q", "-D", branch)
+    return git(repository, "rev-parse", "HEAD")
+
+
+def test_a_promotion_is_synced_and_its_revert_rolls_it_back_both_counted_by_dora(sandbox: Sandbox) -> None:
+    repository = sandbox.repository
+    # The sandbox becomes staging: the stack's environment changes and `up` runs again on the running sandbox
+    # (the control plane and Argo CD stay; the real `pulumi up` relabels the cluster Secret; Argo CD makes
+    # every app's staging Application and syncs it).
+    config = repository / "infra" / "Pulumi.sandbox.yaml"
+    config.write_text(config.read_text().replace("groundwork:environment: dev", "groundwork:environment: staging"))
+    git(repository, "commit", "-q", "-am", "the sandbox runs staging")
+    # `up --dry-run` on the running sandbox: the real engine previews one update (the cluster Secret's label)
+    # and changes nothing.
+    previewed: list[str] = []
+    sandbox_up(repository, previewed.append, dry_run=True)
+    assert any(line.startswith("pulumi preview of the running sandbox: 1 to update,") for line in previewed), previewed
+    assert _cluster_environment(sandbox.kube) == "dev"
+    record = sandbox_up(repository, sandbox.lines.append, timeout_seconds=UP_TIMEOUT_SECONDS)
+    assert _cluster_environment(sandbox.kube) == "staging"
+    states = {app.name: (app.sync, app.health) for app in record.applications}
+    assert states.get(f"{SERVICE}-staging") == ("Synced", "Healthy"), states
+    before = _deployment_image(sandbox.kube, SERVICE, SERVICE)
+    assert "@sha256:" in before  # staging runs by digest
+
+    counted = _dora(repository)
+    tag = "a" * 40
+    digest = "sha256:" + hashlib.sha256(b"order built in the sandbox test").hexdigest()
+    _deploy_to_dev(repository, SERVICE, tag, digest)
+    done = _groundwork(repository, "promote", SERVICE, "--from", "dev", "--to", "staging", "--commit")
+    assert done.returncode == 0, done.stderr
+    merge = _merge(repository, git(repository, "branch", "--list", "promote/*", "--format=%(refname:short)"))
+    promoted = f"ghcr.io/acme/{SERVICE}:{tag}@{digest}"
+    wait_for(
+        f"Argo CD to sync {promoted} into deployment/{SERVICE}",
+        lambda: _deployment_image(sandbox.kube, SERVICE, SERVICE) == promoted,
+        timeout=300,
+    )
+    wait_for(
+        f"{SERVICE}-staging Synced and Healthy on the promoted image",
+        lambda: app_status(sandbox.kube, f"{SERVICE}-staging") == ("Synced", "Healthy"),
+        timeout=300,
+    )
+
+    git(repository, "revert", "--no-edit", "-m", "1", merge)
+    wait_for(
+        f"the revert to roll deployment/{SERVICE} back to {before}",
+        lambda: _deployment_image(sandbox.kube, SERVICE, SERVICE) == before,
+        timeout=300,
+    )
+
+    # dora counts the deploy to dev, the promotion to staging, its failure (the revert) and the restore.
+    now = _dora(repository)
+    staging, staging_before = now[(SERVICE, "staging")], counted.get((SERVICE, "staging"), {})
+    moved = {key: staging[key] - staging_before.get(key, 0) for key in ("deployments", "failures", "restores")}
+    assert moved == {"deployments": 1, "failures": 1, "restores": 1}, staging
+    assert staging["lead_time_samples"] > staging_before.get("lead_time_samples", 0)  # Image-Built-At to merge
+    assert now[(SERVICE, "dev")]["deployments"] == counted.get((SERVICE, "dev"), {}).get("deployments", 0) + 1
+
+
+def _cluster_environment(kube: Kube) -> str:
+    secrets = kube_json(kube, "-n", "argocd", "get", "secrets", "-l", "argocd.argoproj.io/secret-type=cluster")
+    return str(secrets["items"][0]["metadata"]["labels"]["environment"])
+
+
+def _dora(repository: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    done = _groundwork(repository, "dora", "--format", "json", "--since", "1d")
+    assert done.returncode == 0, done.stderr
+    return {(row["service"], row["environment"]): row for row in json.loads(done.stdout)["rows"]}
 
 
 def _deployment_image(kube: Kube, namespace: str, name: str) -> str:
@@ -200,7 +345,16 @@ def test_down_stops_every_process_and_leaves_no_file_outside_the_state_folder(sa
     assert leftovers == []
     assert not paths.layout.state.exists()
     assert paths.record.is_file()  # the provisioning record is kept for readiness
+    # `pulumi destroy` ran: the stack's checkpoint in the local backend holds no resource any more.
+    checkpoints = sorted((paths.backend / ".pulumi" / "stacks").rglob("sandbox.json"))
+    assert checkpoints, list(paths.backend.rglob("*"))
+    latest = json.loads(checkpoints[0].read_text())["checkpoint"].get("latest") or {}
+    assert not latest.get("resources"), [r["urn"] for r in latest["resources"]]
     assert _stray_files() <= outside_before
+    # With no cluster running, readiness claims nothing about it: item 2 has no in-cluster check.
+    checks = {check["name"] for item in _readiness(sandbox.repository)["items"] for check in item["checks"]}
+    assert "healthy-in-cluster" not in checks
+    assert "last-up-under-30-minutes" in checks
 
 
 def _cmdline(pid: int) -> str:

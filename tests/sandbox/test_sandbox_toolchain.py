@@ -13,7 +13,7 @@ from groundwork.errors import GroundworkError
 from groundwork.sandbox.gomod import parse_gomod, staging_version, wrapper_replaces
 from groundwork.sandbox.recipes import RECIPES
 from groundwork.sandbox.toolchain import load_tool_pins
-from groundwork.sandbox.up import dev_applications, skipped_addons
+from groundwork.sandbox.up import dev_applications, preview_summary, skipped_addons
 
 # Shapes taken from the upstream modules' go.mod files (Kubernetes, Argo CD, Pulumi, etcd), shortened.
 KUBERNETES = """module k8s.io/kubernetes
@@ -122,3 +122,15 @@ def test_every_addon_the_sandbox_does_not_run_is_named_with_what_it_needs() -> N
 def test_the_sandbox_waits_for_one_dev_application_per_app() -> None:
     apps = sorted(p.name for p in (REPO_ROOT / "gitops" / "apps").iterdir() if (p / "overlays" / "dev").is_dir())
     assert dev_applications(REPO_ROOT) == [f"{app}-dev" for app in apps]
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"same": 21, "update": 1}, "1 to update, 21 unchanged"),
+        ({"create": 3, "delete": 0, "same": 0}, "3 to create"),
+        ({}, "no resources"),
+    ],
+)
+def test_a_preview_is_said_in_words_changes_first(changes: dict[str, int], words: str) -> None:
+    assert preview_summary(changes) == words

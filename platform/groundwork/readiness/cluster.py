@@ -31,11 +31,12 @@ def cluster_health(context: Context) -> Check | None:
     answers: list[str] = []
     for entry in context.entries:
         application = f"{entry.name}-{environment}"
-        sync, health = _application(kube, application)
+        sync, health, errors = application_status(kube, application)
         ready, wanted = _deployment(kube, entry.name)
         answer = f"{entry.name}: Application {application} {sync}/{health}, Deployment {ready}/{wanted} available"
+        answer += "".join(f", {error}" for error in errors)
         answers.append(answer)
-        if (sync, health) != ("Synced", "Healthy") or wanted == 0 or ready < wanted:
+        if (sync, health) != ("Synced", "Healthy") or errors or wanted == 0 or ready < wanted:
             problems.append(answer)
     return judged(
         CHECK,
@@ -53,14 +54,30 @@ def _environment(state_dir: Path) -> str:
     return str(record.get("environment") or "dev") if isinstance(record, dict) else "dev"
 
 
-def _application(kube: Kube, name: str) -> tuple[str, str]:
+def application_status(kube: Kube, name: str) -> tuple[str, str, list[str]]:
+    """Sync and health status, and what Argo CD reports as wrong: an error condition (ComparisonError,
+    SyncError, ...), a last sync that failed or one being retried, each with the first line of its message."""
     code, out, _ = kube(["-n", "argocd", "get", "applications.argoproj.io", name, "-o", "json"])
     if code != 0:
-        return "Missing", "Missing"
+        return "Missing", "Missing", []
     status = json.loads(out).get("status", {})
-    return str(status.get("sync", {}).get("status") or "Unknown"), str(
-        status.get("health", {}).get("status") or "Unknown"
-    )
+    errors = [
+        f"{c.get('type')}: {_first_line(c.get('message'))}"
+        for c in status.get("conditions") or []
+        if str(c.get("type", "")).endswith("Error")
+    ]
+    operation = status.get("operationState") or {}
+    if operation.get("phase") in ("Failed", "Error"):
+        errors.append(f"last sync {operation['phase']}: {_first_line(operation.get('message'))}")
+    elif operation.get("phase") == "Running" and operation.get("retryCount"):
+        errors.append(f"sync failing, retried {operation['retryCount']} times: {_first_line(operation.get('message'))}")
+    sync = str(status.get("sync", {}).get("status") or "Unknown")
+    return sync, str(status.get("health", {}).get("status") or "Unknown"), errors
+
+
+def _first_line(message: object) -> str:
+    text = str(message or "").strip().splitlines()
+    return text[0] if text else "(no message)"
 
 
 def _deployment(kube: Kube, service: str) -> tuple[int, int]:

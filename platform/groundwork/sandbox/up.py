@@ -17,7 +17,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,6 +112,17 @@ _ENABLE_LABEL = re.compile(r"\benable_([a-z][a-z0-9_]*)\b")
 _CHART_KEY = re.compile(r"\.charts\.([a-z][a-z0-9_]*)\.")
 
 
+def preview_summary(changes: Mapping[str, int]) -> str:
+    """Pulumi's change summary in words: '1 to update, 21 unchanged' (operations in Pulumi's names)."""
+    counted = [(op, n) for op, n in changes.items() if n]
+    words = [f"{n} unchanged" if op == "same" else f"{n} to {op}" for op, n in sorted(counted, key=_changes_first)]
+    return ", ".join(words) or "no resources"
+
+
+def _changes_first(item: tuple[str, int]) -> tuple[bool, str]:
+    return item[0] == "same", item[0]
+
+
 def build_tools(tools: Toolchain, echo: Callable[[str], None]) -> list[str]:
     """Build every missing tool; return the names built now."""
     built: list[str] = []
@@ -140,6 +151,11 @@ def sandbox_up(
         echo(f"would apply infra/ stack '{ENV}' and wait for {len(expected)} Applications: {', '.join(expected)}")
         for addon, reason in skipped.items():
             echo(f"would not run add-on {addon}: {reason}")
+        if {"kube-apiserver", "etcd"} <= {entry.name for entry in Supervisor(paths.layout.state).running()}:
+            # A running sandbox: the real engine previews what `up` would change in it (it changes nothing).
+            stack = SandboxStack(paths.repository / INFRA_DIR, paths.backend, paths.pulumi_home, tools)
+            changes = stack.preview(lambda line: None)
+            echo(f"pulumi preview of the running sandbox: {preview_summary(changes)}")
         return ProvisionRecord(ENV, "sandbox", "dev", datetime.now(UTC), timeout_seconds)
     record = ProvisionRecord(
         env=ENV,
