@@ -50,9 +50,11 @@ SYNCED = {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}}
             ("OutOfSync", "Healthy", ["sync failing, retried 2 times: Deployment is invalid"]),
         ),
         (
-            {**SYNCED, "operationState": {"phase": "Failed", "message": ""}},
-            ("Synced", "Healthy", ["last sync Failed: (no message)"]),
+            {**SYNCED, "sync": {"status": "OutOfSync"}, "operationState": {"phase": "Failed", "message": ""}},
+            ("OutOfSync", "Healthy", ["last sync Failed: (no message)"]),
         ),
+        # The bad commit was reverted: git is back to what runs; the failed sync is history.
+        ({**SYNCED, "operationState": {"phase": "Failed", "message": "invalid"}}, ("Synced", "Healthy", [])),
         ({**SYNCED, "operationState": {"phase": "Running", "message": "syncing"}}, ("Synced", "Healthy", [])),
     ],
 )

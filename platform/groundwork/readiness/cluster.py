@@ -66,12 +66,14 @@ def application_status(kube: Kube, name: str) -> tuple[str, str, list[str]]:
         for c in status.get("conditions") or []
         if str(c.get("type", "")).endswith("Error")
     ]
+    sync = str(status.get("sync", {}).get("status") or "Unknown")
     operation = status.get("operationState") or {}
-    if operation.get("phase") in ("Failed", "Error"):
+    if sync == "Synced":
+        pass  # a failed sync before git came back to what runs is history, not a problem now
+    elif operation.get("phase") in ("Failed", "Error"):
         errors.append(f"last sync {operation['phase']}: {_first_line(operation.get('message'))}")
     elif operation.get("phase") == "Running" and operation.get("retryCount"):
         errors.append(f"sync failing, retried {operation['retryCount']} times: {_first_line(operation.get('message'))}")
-    sync = str(status.get("sync", {}).get("status") or "Unknown")
     return sync, str(status.get("health", {}).get("status") or "Unknown"), errors
 
 
