@@ -32,6 +32,8 @@ CRD_HEAVY = {
     "addon-external-secrets",
     "addon-sealed-secrets",
 }
+# The services and their previews sync server-side too: an unknown field then fails the sync (issue 10).
+SERVER_SIDE = CRD_HEAVY | {"apps", "previews"}
 ANNOTATION = re.compile(r"\.metadata\.annotations\.([A-Za-z0-9_]+)|index \.metadata\.annotations \"([A-Za-z0-9_]+)\"")
 LABEL = re.compile(r"\.metadata\.labels\.([A-Za-z0-9_]+)")
 CHART_REF = re.compile(r"\.charts\.([a-z0-9_]+)\.(chart|repository|version)")
@@ -102,10 +104,10 @@ def test_prune_only_where_safe(appsets: dict[str, dict[str, Any]]) -> None:
             assert appset["spec"]["syncPolicy"]["preserveResourcesOnDeletion"] is True, name
 
 
-def test_server_side_apply_on_crd_heavy_addons(appsets: dict[str, dict[str, Any]]) -> None:
+def test_server_side_apply_on_crd_heavy_addons_and_the_services(appsets: dict[str, dict[str, Any]]) -> None:
     for name, appset in appsets.items():
         options = appset["spec"]["template"]["spec"]["syncPolicy"].get("syncOptions", [])
-        assert ("ServerSideApply=true" in options) == (name in CRD_HEAVY), f"{name}: {options}"
+        assert ("ServerSideApply=true" in options) == (name in SERVER_SIDE), f"{name}: {options}"
 
 
 def test_ignore_differences_are_respected(appsets: dict[str, dict[str, Any]]) -> None:

@@ -94,9 +94,27 @@ ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, An
             == _as_dev_release(_without_objective_records(after) if key[0] == "PrometheusRule" else after, "0.1.1")
         ),
     ),
+    "apps-sync-server-side": (
+        "the apps and previews ApplicationSets' Applications sync with ServerSideApply=true, so a field the API "
+        "server's schema does not declare fails the sync instead of being pruned into a permanent OutOfSync "
+        "(issue 10, found by the sandbox; docs/adr/0012-docker-free-sandbox.md); nothing else changed",
+        lambda key, before, after: (
+            key in {("ApplicationSet", "argocd", "apps"), ("ApplicationSet", "argocd", "previews")}
+            and before is not None
+            and after is not None
+            and _without_server_side_apply(after) == before
+        ),
+    ),
 }
 
 VERSION_LABEL = "app.kubernetes.io/version"
+
+
+def _without_server_side_apply(appset: dict[str, Any]) -> dict[str, Any]:
+    body = copy.deepcopy(appset)
+    options = body["spec"]["template"]["spec"]["syncPolicy"]["syncOptions"]
+    options.remove("ServerSideApply=true")
+    return body
 
 
 def _as_dev_release(document: dict[str, Any], version: str) -> dict[str, Any] | None:
