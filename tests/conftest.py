@@ -13,6 +13,12 @@ from runtime_wheel import runtime_wheels
 from servers import KafkaBroker, PostgresServer
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The sandbox tests run last: on a new machine `make test` builds their engines in the background
+    (`groundwork sandbox build --background`) while the rest of the suite runs; they wait for that build."""
+    items.sort(key=lambda item: item.get_closest_marker("sandbox") is not None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def runtime_from_this_checkout() -> Iterator[Path]:
     """Rendered Python services depend on groundwork-runtime: every uv they run finds this checkout's build."""

@@ -21,18 +21,20 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def require_sandbox_tools() -> Toolchain:
-    """The pinned tools, or a skip naming what is missing (a failure in CI, which builds them first)."""
+    """The pinned tools: what is missing is built now, or waited for while a background build (started by
+    scripts/install-tools) is building it; a skip naming what is not installed where Go or a system tool is
+    missing (a failure in CI)."""
     tools = Toolchain.for_repository(REPO_ROOT)
-    missing = tools.missing()
-    problems = [f"{name} is not built" for name in missing]
-    problems += [
+    problems = [
         f"{tool} is not installed" for tool in ("go", "redis-server", "openssl", "git") if shutil.which(tool) is None
     ]
     if problems:
-        message = f"sandbox tools missing ({'; '.join(problems)}): run 'uv run groundwork sandbox build'"
+        message = f"sandbox tools missing ({'; '.join(problems)}): see 'uv run groundwork doctor --env sandbox'"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+    for name in tools.missing():
+        tools.build(name, lambda line: None)
     return tools
 
 

@@ -1,5 +1,8 @@
 """`groundwork sandbox build|status`: the Docker-free sandbox's engines (`groundwork up --env sandbox` runs it)."""
 
+import sys
+from typing import Annotated
+
 import typer
 
 from groundwork.errors import ExitCode
@@ -9,12 +12,42 @@ app = typer.Typer(help="The Docker-free sandbox: build its engines, show what ru
 
 
 @app.command("build")
-def build() -> None:
+def build(
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background",
+            help="Start the build and return at once; its output goes to a log in the cache. Whatever needs a "
+            "tool (the sandbox tests, 'up --env sandbox') waits for that tool's build.",
+        ),
+    ] = False,
+) -> None:
     """Build every pinned sandbox tool that is not cached yet (from its Go module; once per machine)."""
     from groundwork.sandbox.toolchain import Toolchain
     from groundwork.sandbox.up import build_tools
 
-    tools = Toolchain.for_repository(find_template_root())
+    root = find_template_root()
+    tools = Toolchain.for_repository(root)
+    if background:
+        import subprocess
+
+        missing = tools.missing()
+        if not missing:
+            typer.echo("every sandbox tool is already built")
+            return
+        log = tools.root / "sandbox-build.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "groundwork", "sandbox", "build"],
+                cwd=root,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        typer.echo(f"building {', '.join(missing)} in the background (pid {process.pid}); log: {log}")
+        return
     built = build_tools(tools, typer.echo)
     typer.echo(f"built: {', '.join(built)}" if built else "every sandbox tool is already built")
     typer.echo(f"cache: {tools.root / 'bin'}")

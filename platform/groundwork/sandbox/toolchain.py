@@ -7,6 +7,7 @@ machine (and CI on the same machine) reuses them. Nothing is downloaded except t
 module proxy. `GROUNDWORK_CACHE` moves the cache.
 """
 
+import fcntl
 import json
 import os
 import re
@@ -107,11 +108,26 @@ class Toolchain:
         return Path(str(info["Dir"]))
 
     def build(self, name: str, echo: Callable[[str], None] = print) -> Path:
-        """Build `name` unless its binaries are cached; return the folder holding them."""
+        """Build `name` unless its binaries are cached; return the folder holding them. One build of a tool at a
+        time per machine: a second caller (a background build started by scripts/install-tools, a test, `up`)
+        waits for the first and then finds it built."""
         if self.built(name):
             return self.bin_dir(name)
         if shutil.which("go") is None:
             raise ToolMissing("go is not installed", "install Go 1.26 or later (apt-get install golang-go, or go.dev)")
+        locks = self.root / "build"
+        locks.mkdir(parents=True, exist_ok=True)
+        with (locks / f".{name}.lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                echo(f"waiting for another build of {name} on this machine to finish")
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            if self.built(name):
+                return self.bin_dir(name)
+            return self._build(name, echo)
+
+    def _build(self, name: str, echo: Callable[[str], None]) -> Path:
         pin = self.pin(name)
         recipe = RECIPES[name]
         work = self.root / "build" / f"{name}-{pin.version}"
