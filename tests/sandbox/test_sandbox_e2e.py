@@ -260,18 +260,18 @@ def _merge(repository: Path, branch: str) -> str:
 
 def test_a_promotion_is_synced_and_its_revert_rolls_it_back_both_counted_by_dora(sandbox: Sandbox) -> None:
     repository = sandbox.repository
-    # The sandbox becomes staging: the stack's environment changes and `up` runs again on the running sandbox
-    # (the control plane and Argo CD stay; the real `pulumi up` relabels the cluster Secret; Argo CD makes
-    # every app's staging Application and syncs it).
+    # The sandbox becomes staging: the stack's environment changes. `up --dry-run` on the running sandbox: the
+    # real engine previews one update (the cluster Secret's environment label) and changes nothing.
     config = repository / "infra" / "Pulumi.sandbox.yaml"
     config.write_text(config.read_text().replace("groundwork:environment: dev", "groundwork:environment: staging"))
     git(repository, "commit", "-q", "-am", "the sandbox runs staging")
-    # `up --dry-run` on the running sandbox: the real engine previews one update (the cluster Secret's label)
-    # and changes nothing.
     previewed: list[str] = []
     sandbox_up(repository, previewed.append, dry_run=True)
     assert any(line.startswith("pulumi preview of the running sandbox: 1 to update,") for line in previewed), previewed
     assert _cluster_environment(sandbox.kube) == "dev"
+    # A new sandbox for staging (down, then up): relabelling a running cluster would leave dev's AppProjects,
+    # which the projects Application never prunes (gitops/bootstrap/projects.yaml: prune false, on purpose).
+    sandbox_down(repository, sandbox.lines.append)
     record = sandbox_up(repository, sandbox.lines.append, timeout_seconds=UP_TIMEOUT_SECONDS)
     assert _cluster_environment(sandbox.kube) == "staging"
     states = {app.name: (app.sync, app.health) for app in record.applications}
