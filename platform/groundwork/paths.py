@@ -21,6 +21,9 @@ STATE_DIR = ".groundwork"
 BOOTSTRAP_DIR = "bootstrap"
 ADDONS_DIR = "addons"
 APPS_DIR = "apps"
+# addons/dashboards/: the fleet's dashboards, and the SLO rules every service's objectives feed.
+DASHBOARDS_ADDON = "dashboards"
+SLO_RULES_FILE = "slo-rules.yaml"
 
 # The GitOps entry of one service: gitops/apps/<service>/{base,overlays/<env>}/kustomization.yaml
 BASE_DIR = "base"

@@ -12,6 +12,7 @@ from check_support import run_cli
 from groundwork.check.discover import discover, locate
 from groundwork.check.errors import NoGitopsTree
 from groundwork.check.model import NO_ENV
+from groundwork.check.rules.promtool import fleet_slo_groups
 from groundwork.check.rules.slo import Slo
 from groundwork.check.rules.synth import OUTAGE_QUERY, synthesize
 from groundwork.check.sources import lookup
@@ -248,6 +249,28 @@ def test_synthesized_tests_follow_the_rules_and_the_slo() -> None:
     assert series[bucket].startswith(f"0+{999_500 - round(999_500 * 0.005)}x")
     outage_series = {s["series"] for s in outage["input_series"]}
     assert all('status="500"' in s for s in outage_series)
+
+
+def test_synthesized_series_carry_what_the_fleet_rules_join_on(repo_root: Path) -> None:
+    """The fleet's SLO rules select no service: the series carry the namespace, job and latency bucket of the
+    objectives the service records, so the joins `on (namespace, job)` and `on (..., le)` find them."""
+    fleet = fleet_slo_groups(repo_root / "gitops")
+    objectives = {
+        "name": "objectives",
+        "rules": [
+            {"record": "namespace_job:slo_availability_error_budget:ratio", "expr": "vector(0.001)",
+             "labels": {"namespace": "shop", "job": "shop", "team": "team-shop"}},
+            {"record": "namespace_job:slo_latency_threshold:seconds", "expr": "vector(0.5)",
+             "labels": {"namespace": "shop", "job": "shop", "le": "0.5"}},
+        ],
+    }  # fmt: skip
+    assert fleet, "gitops/addons/dashboards/slo-rules.yaml holds the fleet's SLO rules"
+    tests = synthesize([*fleet, objectives], Slo(availability_budget=0.001, latency_budget=0.01), "r.rules.yaml")
+    assert tests is not None
+    assert "AvailabilityErrorBudgetBurnFast" in tests.paging
+    series = [s["series"] for s in tests.test_file["tests"][0]["input_series"]]
+    assert all('namespace="shop"' in s and 'job="shop"' in s for s in series)
+    assert any(s.startswith("http_request_duration_seconds_bucket{") and 'le="0.5"' in s for s in series)
 
 
 def test_no_tests_without_alerts_on_the_contract_metrics() -> None:

@@ -33,11 +33,51 @@ Key = tuple[str, str, str]
 Objects = dict[Key, dict[str, Any]]
 
 
-def _without_objective_records(rule: dict[str, Any]) -> dict[str, Any]:
-    body = copy.deepcopy(rule)
-    for group in body["spec"]["groups"]:
-        group["rules"] = [r for r in group["rules"] if r.get("record") not in OBJECTIVES]
+FLEET_SLO_RULES = Path(__file__).resolve().parents[2] / "gitops" / "addons" / "dashboards" / "slo-rules.yaml"
+ALERT_LABELS = ("severity", "slo", "burn_rate", "long_window", "short_window")
+
+
+def _rules(rule: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for group in rule["spec"]["groups"] for r in group["rules"]]
+
+
+def _objectives_only(after: dict[str, Any], before: dict[str, Any]) -> bool:
+    """The same object, holding the service's three objectives and nothing else, with the budgets its alerts used."""
+    rules = {r["record"]: r for r in _rules(after) if "record" in r}
+    alerts = {r["alert"]: r["expr"] for r in _rules(before) if "alert" in r}
+    budgets = {slo: rules[f"namespace_job:slo_{slo}_error_budget:ratio"]["expr"] for slo in ("availability", "latency")}
+    return (
+        _unversioned(after["metadata"]) == _unversioned(before["metadata"])
+        and sorted(rules) == sorted(OBJECTIVES)
+        and len(_rules(after)) == len(OBJECTIVES)
+        and all(
+            f"* {budgets[slo].removeprefix('vector(').removesuffix(')')})" in expr
+            for name, expr in alerts.items()
+            for slo in budgets
+            if name.lower().startswith(slo)
+        )
+    )
+
+
+def _unversioned(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Metadata without the version label, which dev's release moved (dev-runs-a-release-by-digest)."""
+    body = copy.deepcopy(metadata)
+    body.get("labels", {}).pop("app.kubernetes.io/version", None)
     return body
+
+
+def _as_the_fleet_does(before: dict[str, Any]) -> bool:
+    """The service's former records and alerts are the fleet's: same names, same static labels."""
+    fleet = _rules(yaml.safe_load(FLEET_SLO_RULES.read_text(encoding="utf-8")))
+    own = _rules(before)
+
+    def shape(rules: list[dict[str, Any]]) -> set[tuple[str, ...]]:
+        return {
+            (r.get("record") or r["alert"], *(str(r.get("labels", {}).get(label, "")) for label in ALERT_LABELS))
+            for r in rules
+        }
+
+    return shape(own) == shape(fleet)
 
 
 # (what changed, why) -> how to tell an object of it: before (None: added), after (None: removed), or both.
@@ -50,15 +90,22 @@ ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, An
         "the dashboards add-on adds ConfigMap monitoring/dashboard-service (gitops/addons/dashboards/service.json)",
         lambda key, before, after: before is None and key == ("ConfigMap", "monitoring", "dashboard-service"),
     ),
-    "slo-objectives-recorded": (
-        "each app's PrometheusRule <service>-slo records its error budgets and latency threshold as series, "
-        "for the service dashboard; every other rule is unchanged",
+    "slo-rules-once-for-the-fleet": (
+        "each app's PrometheusRule <service>-slo keeps only its objectives as series (error budgets labelled with "
+        "its team and runbook_url, latency threshold with its le); its SLI recordings and burn-rate alerts are the "
+        "fleet's SLO rules now, the same records, alerts, windows, factors and severities for every service",
         lambda key, before, after: (
             key[0] == "PrometheusRule"
             and before is not None
             and after is not None
-            and _without_objective_records(after) == before
+            and _objectives_only(after, before)
+            and _as_the_fleet_does(before)
         ),
+    ),
+    "slo-rules-added-once": (
+        "the dashboards add-on adds PrometheusRule monitoring/slo (gitops/addons/dashboards/slo-rules.yaml): "
+        "every service's error ratios and burn-rate alerts, joined with the objectives it records",
+        lambda key, before, after: before is None and key == ("PrometheusRule", "monitoring", "slo"),
     ),
     "versions-pin-tools": (
         "gitops/versions.yaml also pins the tools built from Go modules (tools:, issue 10's sandbox and issue 14's "
@@ -85,13 +132,13 @@ ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, An
         "every app's dev overlay runs its image by tag and digest (the deploy template renders image_digest into "
         "dev too) and is one release ahead of staging, as its CI's promote-dev leaves it (0.1.1, a seed digest), "
         "so README's 'groundwork promote' example has a digest to move (issue 11); only the dev objects' "
-        "version label and the Deployment's image changed (a PrometheusRule also records its objectives, above)",
+        "version label and the Deployment's image changed",
         lambda key, before, after: (
             before is not None
             and after is not None
+            and key[0] != "PrometheusRule"  # its version label is judged with slo-rules-once-for-the-fleet
             and _as_dev_release(before, "0.1.0") is not None
-            and _as_dev_release(before, "0.1.0")
-            == _as_dev_release(_without_objective_records(after) if key[0] == "PrometheusRule" else after, "0.1.1")
+            and _as_dev_release(before, "0.1.0") == _as_dev_release(after, "0.1.1")
         ),
     ),
     "apps-sync-server-side": (

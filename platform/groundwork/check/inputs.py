@@ -25,12 +25,28 @@ from groundwork.catalog.load import CATALOG_DIR
 from groundwork.check.discover import kustomization_file, load_kustomization, resolved
 from groundwork.check.model import Target
 from groundwork.gitops.versions import VERSIONS_FILE
-from groundwork.paths import APPS_DIR, BOOTSTRAP_DIR, CATALOG_FILE, GITOPS_DIR, POLICIES_DIR
+from groundwork.paths import (
+    ADDONS_DIR,
+    APPS_DIR,
+    BOOTSTRAP_DIR,
+    CATALOG_FILE,
+    DASHBOARDS_ADDON,
+    GITOPS_DIR,
+    POLICIES_DIR,
+    SLO_RULES_FILE,
+)
 
 # Paths (relative to the repository root) whose content every target's verdict depends on. A folder means
 # everything under it. The gate's own code is a shared input too: the cache keys on the installed package
 # (`shared_digest`), and `--changed-since` on GATE_SOURCES of a groundwork checkout.
-SHARED_INPUTS = (POLICIES_DIR, CATALOG_DIR, CATALOG_FILE, f"{GITOPS_DIR}/{VERSIONS_FILE}")
+# The fleet's SLO rules are judged with every service's objectives (rules/promtool.py).
+SHARED_INPUTS = (
+    POLICIES_DIR,
+    CATALOG_DIR,
+    CATALOG_FILE,
+    f"{GITOPS_DIR}/{VERSIONS_FILE}",
+    f"{GITOPS_DIR}/{ADDONS_DIR}/{DASHBOARDS_ADDON}/{SLO_RULES_FILE}",
+)
 GATE_SOURCES = ("platform/groundwork", "pyproject.toml", "uv.lock")
 # Changed files of these kinds under gitops/ that no target claims still make the gate judge everything.
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from groundwork.dashboards.service import to_json
-from groundwork.paths import ADDONS_DIR, GITOPS_DIR, find_template_root
+from groundwork.paths import ADDONS_DIR, DASHBOARDS_ADDON, GITOPS_DIR, find_template_root
 
-DASHBOARD_FILE = Path(GITOPS_DIR) / ADDONS_DIR / "dashboards" / "service.json"
+DASHBOARD_FILE = Path(GITOPS_DIR) / ADDONS_DIR / DASHBOARDS_ADDON / "service.json"
 
 
 def main(argv: list[str] | None = None) -> int:

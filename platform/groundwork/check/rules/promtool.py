@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from groundwork.check.errors import ToolBroken, ToolMissing
 from groundwork.check.goenv import go_env
 from groundwork.check.model import Document, Finding, Stage
 from groundwork.check.rules.slo import Slo, read_slo
 from groundwork.check.rules.synth import OUTAGE_QUERY, RuleTests, synthesize
-from groundwork.paths import OVERLAYS_DIR
+from groundwork.parsed import as_list, as_mapping
+from groundwork.paths import ADDONS_DIR, DASHBOARDS_ADDON, OVERLAYS_DIR, SLO_RULES_FILE
 
 RULE_CHECK = "promtool-check-rules"
 RULE_OUTAGE = "promtool-test-outage"
@@ -53,6 +56,7 @@ class _RuleSet:
     name: str
     groups: list[Any]
     slo: Slo
+    testable: bool = True
     documents: list[Document] = field(default_factory=list)
     tests: RuleTests | None = None
 
@@ -73,7 +77,7 @@ def run_rules(documents: Sequence[Document], promtool: str, workers: int = 2) ->
             if not ok:
                 findings += _report(rule_set, RULE_CHECK, lines)
                 continue
-            rule_set.tests = synthesize(rule_set.groups, rule_set.slo, rule_set.name)
+            rule_set.tests = synthesize(rule_set.groups, rule_set.slo, rule_set.name) if rule_set.testable else None
             if rule_set.tests is not None:
                 name = rule_set.name.replace(".rules.yaml", ".test.yaml")
                 _dump(folder / name, rule_set.tests.test_file)
@@ -114,6 +118,8 @@ def _test_findings(rule_set: _RuleSet, lines: list[str]) -> list[Finding]:
 
 
 def _rule_sets(documents: Any) -> list[_RuleSet]:
+    """One set per distinct (rules, SLO). A service's rules are judged together with the fleet's SLO rules, which
+    turn its recorded objectives into error ratios and alerts; the fleet's rules alone alert on no service."""
     sets: dict[str, _RuleSet] = {}
     slos: dict[Path, Slo] = {}
     for document in documents:
@@ -121,15 +127,39 @@ def _rule_sets(documents: Any) -> list[_RuleSet]:
         groups = spec.get("groups") if isinstance(spec, dict) else None
         if not isinstance(groups, list):
             continue  # the schema stage reports a PrometheusRule without spec.groups
+        if document.target.service:
+            groups = _with_fleet_rules(groups, fleet_slo_groups(_app_dir(document.target.path).parent.parent))
         app_dir = _app_dir(document.target.path)
         if app_dir not in slos:
             slos[app_dir] = read_slo(app_dir)
         slo = slos[app_dir]
         key = hashlib.sha256(json.dumps([groups, repr(slo)], sort_keys=True, default=str).encode()).hexdigest()
         if key not in sets:
-            sets[key] = _RuleSet(f"r{len(sets)}.rules.yaml", groups, slo)
+            sets[key] = _RuleSet(f"r{len(sets)}.rules.yaml", groups, slo, testable=not _is_fleet_slo(document))
         sets[key].documents.append(document)
     return list(sets.values())
+
+
+def fleet_slo_groups(gitops: Path) -> list[Any]:
+    """The rule groups of gitops/addons/dashboards/slo-rules.yaml; none when the tree has no such file."""
+    try:
+        document = yaml.safe_load((gitops / ADDONS_DIR / DASHBOARDS_ADDON / SLO_RULES_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []  # absent, or reported by the render stage of its own target
+    groups = as_mapping(as_mapping(document).get("spec")).get("groups")
+    return list(groups) if isinstance(groups, list) else []
+
+
+def _with_fleet_rules(groups: list[Any], fleet: list[Any]) -> list[Any]:
+    """A service's groups after the fleet's, unless it records the fleet's series itself (an entry rendered
+    before the fleet's rules keeps its own recordings and alerts, which the fleet's rules leave out)."""
+    own = {as_mapping(r).get("record") for g in groups for r in as_list(as_mapping(g).get("rules"))}
+    shared = {as_mapping(r).get("record") for g in fleet for r in as_list(as_mapping(g).get("rules"))}
+    return groups if own & (shared - {None}) else [*fleet, *groups]
+
+
+def _is_fleet_slo(document: Document) -> bool:
+    return document.target.path.name == DASHBOARDS_ADDON and document.target.path.parent.name == ADDONS_DIR
 
 
 def _app_dir(target_path: Path) -> Path:

@@ -59,7 +59,7 @@ def synthesize(groups: Sequence[Mapping[str, Any]], slo: Slo, rules_file: str) -
     )
     watched_names = sorted({str(r["alert"]) for r in watched})
     eval_minutes = max(_minutes(str(r.get("for") or "0s")) for r in watched) + SETTLE_MINUTES
-    labels, buckets = _series_shape([str(r.get("expr", "")) for r in rules], slo)
+    labels, buckets = _series_shape([str(r.get("expr", "")) for r in rules], slo, _recorded_labels(rules))
     length = eval_minutes + 5
     test_groups: list[dict[str, Any]] = []
     if paging:
@@ -94,11 +94,26 @@ def _depends(expr: str, recorded: Mapping[str, str], seen: set[str]) -> bool:
     return False
 
 
-def _series_shape(exprs: Iterable[str], slo: Slo) -> tuple[dict[str, str], list[str]]:
-    """Labels every synthetic series carries (so each selector of the rules matches) and the `le` bounds."""
-    fixed: dict[str, str] = {}
+def _recorded_labels(rules: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The labels of the series the rules record from constants (`vector(...)`: a service's objectives), which
+    rules that join on them (`on (namespace, job)`, `on (..., le)`) need the contract metrics to carry too."""
+    found: dict[str, str] = {}
+    for rule in rules:
+        if rule.get("record") and str(rule.get("expr", "")).strip().startswith("vector("):
+            for name, value in (rule.get("labels") or {}).items():
+                found.setdefault(str(name), str(value))
+    return found
+
+
+def _series_shape(
+    exprs: Iterable[str], slo: Slo, recorded: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Labels every synthetic series carries (so each selector of the rules matches, and each join on a recorded
+    objective) and the `le` bounds."""
+    recorded = dict(recorded or {})
+    fixed: dict[str, str] = {k: v for k, v in recorded.items() if k != "le"}
     filters: dict[str, list[tuple[str, str]]] = {}
-    buckets: set[str] = set()
+    buckets: set[str] = {recorded["le"]} if "le" in recorded else set()
     for expr in exprs:
         for _metric, body in _SELECTOR.findall(expr):
             for name, op, value in _MATCHER.findall(body):

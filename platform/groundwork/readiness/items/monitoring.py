@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from groundwork.parsed import as_list, as_mapping
-from groundwork.paths import ADDONS_DIR, BASE_DIR, GITOPS_DIR, KUSTOMIZATION
+from groundwork.paths import ADDONS_DIR, BASE_DIR, DASHBOARDS_ADDON, GITOPS_DIR, KUSTOMIZATION, SLO_RULES_FILE
 from groundwork.readiness.cluster import cluster_health
 from groundwork.readiness.context import Context
 from groundwork.readiness.entries import Entry
@@ -32,8 +32,9 @@ SPEC = ItemSpec(
     "Does every service expose /metrics (scraped), JSON logs and traces, with a dashboard and SLO alerts?",
 )
 NAME_LABEL = "app.kubernetes.io/name"
-FLEET_DASHBOARDS = Path(GITOPS_DIR) / ADDONS_DIR / "dashboards"
+FLEET_DASHBOARDS = Path(GITOPS_DIR) / ADDONS_DIR / DASHBOARDS_ADDON
 SERVICE_DASHBOARD = FLEET_DASHBOARDS / "service.json"
+SLO_RULES = FLEET_DASHBOARDS / SLO_RULES_FILE
 # What a service's PrometheusRule records about its own SLOs, for the service dashboard.
 OBJECTIVE_RECORDS = (
     "namespace_job:slo_availability_error_budget:ratio",
@@ -52,7 +53,7 @@ def assess(context: Context) -> list[Check]:
             _json_logs(context, entry),
             _tracing(context, entry),
             _dashboard(context, entry),
-            _slo_alerts(entry),
+            _slo_alerts(context, entry),
         ]
     checks.append(_fleet_dashboard(context))
     in_cluster = cluster_health(context)
@@ -199,26 +200,29 @@ def _dashboard(context: Context, entry: Entry) -> Check:
     )
 
 
-def _slo_alerts(entry: Entry) -> Check:
+def _slo_alerts(context: Context, entry: Entry) -> Check:
+    """Availability and latency burn-rate alerts on the service's series: its own, or the fleet's SLO rules
+    (addons/dashboards/slo-rules.yaml) joined with the error budget the service records."""
     resources = set(entry.resources(BASE_DIR))
     alerts: dict[str, list[str]] = {"availability": [], "latency": []}
     files: list[str] = []
+    budgets: set[str] = set()
     for found in entry.of_kind("PrometheusRule", BASE_DIR):
         if found.file.rsplit("/", 1)[-1] not in resources:
             continue
         files.append(found.file)
-        for group in as_list(as_mapping(found.body.get("spec")).get("groups")):
-            for rule in as_list(as_mapping(group).get("rules")):
-                rule = as_mapping(rule)
-                name, labels = str(rule.get("alert") or ""), as_mapping(rule.get("labels"))
-                if not name or not labels.get("severity") or entry.name not in str(rule.get("expr", "")):
-                    continue
-                for slo in alerts:
-                    if labels.get("slo") == slo or name.lower().startswith(slo):
-                        alerts[slo].append(name)
+        for rule in _rules(found.body):
+            if rule.get("record") and as_mapping(rule.get("labels")).get("namespace") == entry.name:
+                budgets.add(str(rule["record"]))
+            _count_alert(rule, alerts, lambda expr: entry.name in expr)
+    fleet = context.root / SLO_RULES
+    for rule in _rules(_yaml(fleet)):
+        _count_alert(rule, alerts, lambda expr: any(budget in expr for budget in budgets))
+    if fleet.is_file():
+        files.append(context.shown(fleet))
     problems = [
         f"{entry.name}: no {slo} SLO alert (with a severity, on {entry.name}'s series) in a PrometheusRule of "
-        f"{entry.rel(BASE_DIR)}/"
+        f"{entry.rel(BASE_DIR)}/, nor in {context.shown(fleet)} on the {slo} error budget {entry.name} records"
         for slo, names in alerts.items()
         if not names
     ]
@@ -230,6 +234,27 @@ def _slo_alerts(entry: Entry) -> Check:
         Evidence(files=tuple(files), counts={slo: len(names) for slo, names in alerts.items()}),
         service=entry.name,
     )
+
+
+def _rules(body: Any) -> list[Mapping[str, Any]]:
+    groups = as_list(as_mapping(as_mapping(body).get("spec")).get("groups"))
+    return [as_mapping(rule) for group in groups for rule in as_list(as_mapping(group).get("rules"))]
+
+
+def _count_alert(rule: Mapping[str, Any], alerts: dict[str, list[str]], on_service: Callable[[str], bool]) -> None:
+    name, labels = str(rule.get("alert") or ""), as_mapping(rule.get("labels"))
+    if not name or not labels.get("severity") or not on_service(str(rule.get("expr", ""))):
+        return
+    for slo in alerts:
+        if labels.get("slo") == slo or name.lower().startswith(slo):
+            alerts[slo].append(name)
+
+
+def _yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
 
 
 def _fleet_dashboard(context: Context) -> Check:
