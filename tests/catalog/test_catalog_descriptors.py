@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
-from catalog_support import REPO_ROOT, SERVICES, backstage_validate
+from catalog_support import REPO_ROOT, SERVICES, backstage_validate, read_entities
 
 from groundwork.catalog.entities import Component, Group, Ref, User
 from groundwork.catalog.load import Catalog, load_catalog, unlocated
@@ -27,7 +26,7 @@ def test_root_location_reaches_every_catalog_file(catalog: Catalog) -> None:
 
 
 def test_backstage_accepts_every_located_entity(catalog: Catalog) -> None:
-    entities = [doc for file in catalog.files for doc in yaml.safe_load_all((REPO_ROOT / file).read_text()) if doc]
+    entities = [doc for file in catalog.files for doc in read_entities(REPO_ROOT / file)]
     result = backstage_validate(entities)
     assert result.returncode == 0, f"Backstage refuses the catalog:\n{result.stderr}"
     refs = {entry["ref"]: entry["refs"] for entry in json.loads(result.stdout)["entities"]}
