@@ -25,7 +25,8 @@ DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 
 def render_app(repo_root: Path, dest: Path, name: str = TEMPLATE_APP) -> Path:
-    """Render the deploy template for one service, as `copier copy --data template=deploy` would."""
+    """Render this checkout's deploy template (HEAD, uncommitted changes included; never the latest tag, which a
+    clone may lack) for one service, as `copier copy --vcs-ref HEAD --data template=deploy` would."""
     data = {
         "template": "deploy",
         "service_name": name,
@@ -35,14 +36,23 @@ def render_app(repo_root: Path, dest: Path, name: str = TEMPLATE_APP) -> Path:
     }
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore", CopierWarning)
-        copier.run_copy(str(repo_root), dest, data=data, defaults=True, quiet=True, unsafe=False)
+        copier.run_copy(str(repo_root), dest, data=data, defaults=True, quiet=True, unsafe=False, vcs_ref="HEAD")
+    _components_beside(repo_root / "gitops" / "components", dest)
     return dest
+
+
+def _components_beside(components: Path, app: Path) -> None:
+    """Every entry's kustomizations use the shared components at gitops/components (`app`'s ../../components)."""
+    target = app.parent.parent / "components"
+    if not target.exists():
+        shutil.copytree(components, target)
 
 
 def clone_app(rendered: Path, gitops: Path, name: str) -> Path:
     """Copy a rendered app into gitops/apps/<name>, renaming the service everywhere (files and contents)."""
     dest = gitops / "apps" / name
     shutil.copytree(rendered, dest)
+    _components_beside(rendered.parent.parent / "components", dest)
     pattern = re.compile(rf"\b{re.escape(rendered.name)}\b")
     for path in sorted(dest.rglob("*"), reverse=True):
         if path.is_file():

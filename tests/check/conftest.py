@@ -46,8 +46,8 @@ def _results_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def template_app(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The deploy template rendered once for the service 'orders'."""
-    return render_app(repo_root, tmp_path_factory.mktemp("rendered") / TEMPLATE_APP)
+    """The deploy template rendered once for the service 'orders', at gitops/apps/orders beside the components."""
+    return render_app(repo_root, tmp_path_factory.mktemp("rendered") / "gitops" / "apps" / TEMPLATE_APP)
 
 
 @pytest.fixture(scope="session")
@@ -99,46 +99,48 @@ def _secret(app: Path) -> None:
     )
 
 
-def _alert_rules(app: Path, change: Callable[[list[dict[str, Any]]], None]) -> None:
-    """Change the alerting rules (the group holding `alert:` rules) of an app's PrometheusRule."""
+def _own_alerts(app: Path, *alerts: dict[str, Any]) -> None:
+    """The service adds alerting rules of its own to its PrometheusRule (which otherwise only records its SLO
+    for the fleet's rules), in a group of their own."""
 
     def edit(rule: dict[str, Any]) -> None:
-        groups = rule["spec"]["groups"]
-        alerts = next(g for g in groups if any("alert" in r for r in g["rules"]))
-        change(alerts["rules"])
+        rule["spec"]["groups"].append({"name": f"{app.name}-alerts", "rules": list(alerts)})
 
     edit_yaml(app / "base" / "prometheusrule.yaml", edit)
 
 
-def _first_paging(rules: list[dict[str, Any]]) -> dict[str, Any]:
-    return next(r for r in rules if r.get("labels", {}).get("severity") in ("page", "critical"))
+SERVER_ERRORS = (
+    'sum by (namespace, job) (rate(http_requests_total{status=~"5.."}[5m]))'
+    " / sum by (namespace, job) (rate(http_requests_total[5m])) > 0.5"
+)
 
 
 def _bad_promql(app: Path) -> None:
-    _alert_rules(app, lambda rules: _first_paging(rules).update(expr="sum(rate(http_requests_total[5m])"))
+    broken = "sum(rate(http_requests_total[5m])"  # a parenthesis short
+    _own_alerts(app, {"alert": "RequestsBroken", "expr": broken, "labels": {"severity": "critical"}})
 
 
 def _deaf_alert(app: Path) -> None:
-    """A paging alert that still reads the SLO metrics but can never fire."""
-
-    def change(rules: list[dict[str, Any]]) -> None:
-        alert = _first_paging(rules)
-        alert["expr"] = f"({alert['expr']}) and on() (vector(0) > 1)"
-
-    _alert_rules(app, change)
+    """A paging alert that reads the contract's metrics but can never fire."""
+    _own_alerts(
+        app,
+        {
+            "alert": "ServerErrorsHigh",
+            "expr": f"({SERVER_ERRORS}) and on() (vector(0) > 1)",
+            "labels": {"severity": "critical"},
+        },
+    )
 
 
 def _noisy_alert(app: Path) -> None:
     """A paging alert that fires on the first 5xx, well inside the error budget."""
-    _alert_rules(
+    _own_alerts(
         app,
-        lambda rules: rules.append(
-            {
-                "alert": "AnyServerError",
-                "expr": 'sum(rate(http_requests_total{status=~"5.."}[5m])) > 0',
-                "labels": {"severity": "critical"},
-            }
-        ),
+        {
+            "alert": "AnyServerError",
+            "expr": 'sum(rate(http_requests_total{status=~"5.."}[5m])) > 0',
+            "labels": {"severity": "critical"},
+        },
     )
 
 
@@ -175,7 +177,7 @@ def _root_init_in_dev_patch(app: Path) -> None:
 def _host_etc(app: Path) -> None:
     def change(deployment: dict[str, Any]) -> None:
         spec = deployment["spec"]["template"]["spec"]
-        spec["volumes"].append({"name": "host-etc", "hostPath": {"path": "/etc"}})
+        spec.setdefault("volumes", []).append({"name": "host-etc", "hostPath": {"path": "/etc"}})
 
     edit_yaml(app / "base" / "deployment.yaml", change)
 

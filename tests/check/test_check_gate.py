@@ -151,16 +151,16 @@ def test_text_report_line_names_app_env_file_and_rule(fault: str, fault_text: Ga
         assert expected.says in lines[0]
 
 
-def test_outage_finding_names_the_alert_that_stayed_silent(fault_json: GateRun, template_app: Path) -> None:
-    """The deaf alert is the first paging alert of the template's alert group; the message names it."""
-    rules = (template_app / "base" / "prometheusrule.yaml").read_text(encoding="utf-8")
-    first_alert = re.search(r"-\s+alert:\s*(\S+)", rules)
-    assert first_alert is not None
+def test_outage_finding_names_the_alert_that_stayed_silent(fault_json: GateRun, fault_tree: Path) -> None:
+    """The deaf alert is the paging alert the service added; the message names it."""
+    rules = (fault_tree / "gitops" / "apps" / "deaf-alert" / "base" / "prometheusrule.yaml").read_text(encoding="utf-8")
+    alerts = re.findall(r"-\s+alert:\s*(\S+)", rules)
+    assert len(alerts) == 1
     messages = [
         f["message"] for f in findings_of(fault_json.report, "deaf-alert") if f["rule"] == "promtool-test-outage"
     ]
     assert messages
-    assert all(first_alert.group(1) in m for m in messages)
+    assert all(alerts[0] in m for m in messages)
 
 
 def test_latest_tag_is_only_reported_where_it_is(fault_json: GateRun) -> None:

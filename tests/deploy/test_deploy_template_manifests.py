@@ -5,6 +5,7 @@ images, and mesh/network policies that admit exactly the declared consumers."""
 from __future__ import annotations
 
 import copy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -149,6 +150,23 @@ def test_pod_meets_restricted_pod_security(app: RenderedApp, env: str) -> None:
     assert "emptyDir" in volumes[mounts["/tmp"]], "a read-only root needs a writable /tmp"
     account = one(app.built(env), "ServiceAccount", app.service)
     assert account["automountServiceAccountToken"] is False
+
+
+def test_a_volume_the_service_adds_to_its_base_is_kept(app: RenderedApp, tmp_path: Path) -> None:
+    """A team mounts a ConfigMap in its base: the shared component keeps it beside the platform's /tmp."""
+    entry = tmp_path / "gitops" / "apps" / app.service
+    shutil.copytree(app.path.parent.parent / "components", tmp_path / "gitops" / "components")
+    shutil.copytree(app.path, entry)
+    deployment = entry / "base" / "deployment.yaml"
+    document = yaml.safe_load(deployment.read_text(encoding="utf-8"))
+    pod = document["spec"]["template"]["spec"]
+    pod["volumes"].append({"name": "settings", "configMap": {"name": "settings"}})
+    pod["containers"][0]["volumeMounts"].append({"name": "settings", "mountPath": "/etc/settings", "readOnly": True})
+    deployment.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    built = RenderedApp(answers=app.answers, path=entry)
+    pod = built.deployment("prod")["spec"]["template"]["spec"]
+    assert {v["name"] for v in pod["volumes"]} == {"tmp", "settings"}
+    assert {m["mountPath"] for m in built.container("prod")["volumeMounts"]} == {"/tmp", "/etc/settings"}
 
 
 def test_probes_ports_and_service_follow_the_contract(app: RenderedApp) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +35,24 @@ OTHER_REGISTRY: dict[str, object] = {
 
 
 def render(dest: Path, answers: Mapping[str, object], template: str = "service") -> Path:
-    """Render the repository's template exactly as `copier copy --defaults --data ...` would."""
+    """Render this checkout's template as `copier copy --vcs-ref HEAD --defaults --data ...` would."""
     copier.run_copy(
-        str(REPO_ROOT), dest, data={**answers, "template": template}, defaults=True, quiet=True, unsafe=False
+        str(REPO_ROOT),
+        dest,
+        data={**answers, "template": template},
+        defaults=True,
+        quiet=True,
+        unsafe=False,
+        vcs_ref="HEAD",  # this checkout's template, never the latest tag (a clone may have no tags)
     )
     return dest
+
+
+def render_entry(root: Path, answers: Mapping[str, object]) -> Path:
+    """Render the deploy template as a platform repository holds it: `root/gitops/apps/<service>`, with the shared
+    kustomize components every entry uses beside it (gitops/components)."""
+    shutil.copytree(REPO_ROOT / "gitops" / "components", root / "gitops" / "components")
+    return render(root / "gitops" / "apps" / str(answers["service_name"]), answers, template="deploy")
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,13 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from shipping_support import TWO_DOWNSTREAMS, render
+from shipping_support import REPO_ROOT, TWO_DOWNSTREAMS, render, render_entry
 
 
 @pytest.fixture(scope="module")
@@ -31,21 +33,30 @@ def test_runbook_covers_health_dashboards_alerts_rollback_and_on_call(project: P
     assert "`inventory`, `payment`" in runbook
 
 
-def test_runbook_names_exactly_the_alerts_the_deploy_template_defines(project: Path, tmp_path: Path) -> None:
-    gitops = render(tmp_path / "app", {**TWO_DOWNSTREAMS, "image_digest": "sha256:" + "0" * 64}, template="deploy")
+def test_runbook_names_exactly_the_alerts_that_page_for_the_service(project: Path, tmp_path: Path) -> None:
+    """The service's deploy entry records its objectives; the fleet's SLO rules alert on every service that
+    records them. The runbook names each of those alerts."""
+    entry = render_entry(tmp_path, {**TWO_DOWNSTREAMS, "image_digest": "sha256:" + "0" * 64})
+    recorded = {rule["record"] for doc in _rules(entry.rglob("*.yaml")) for rule in doc if "record" in rule}
+    fleet = list(_rules([REPO_ROOT / "gitops" / "addons" / "dashboards" / "slo-rules.yaml"]))
     alerts = {
         rule["alert"]
-        for path in gitops.rglob("*.yaml")
-        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8"))
-        if doc and doc.get("kind") == "PrometheusRule"
-        for group in doc["spec"]["groups"]
-        for rule in group["rules"]
-        if "alert" in rule
+        for doc in fleet
+        for rule in doc
+        if "alert" in rule and any(series in rule["expr"] for series in recorded)
     }
-    assert alerts, "the deploy template defines the service's alerts"
+    assert alerts, "the fleet's SLO rules alert on the objectives the deploy entry records"
     runbook = (project / "docs" / "runbook.md").read_text(encoding="utf-8")
     named = set(re.findall(r"`([A-Z][A-Za-z]+)`", runbook))
     assert alerts <= named, f"alerts without a runbook entry: {sorted(alerts - named)}"
+
+
+def _rules(paths: Iterable[Path]) -> Iterator[list[dict[str, Any]]]:
+    """The rules of each PrometheusRule group in `paths`."""
+    for path in paths:
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if doc and doc.get("kind") == "PrometheusRule":
+                yield from (group["rules"] for group in doc["spec"]["groups"])
 
 
 def test_renovate_config_is_valid_and_pins_and_groups(project: Path) -> None:

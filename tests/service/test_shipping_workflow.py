@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from shipping_support import OTHER_REGISTRY, TWO_DOWNSTREAMS, render
+from shipping_support import OTHER_REGISTRY, TWO_DOWNSTREAMS, render, render_entry
 
 from judges import tool, zizmor_findings
 
@@ -179,7 +179,7 @@ def test_dev_bump_step_rewrites_the_deploy_templates_overlay(project: Path, tmp_
     """Run the workflow's own bump script on the dev overlay the deploy template renders, then let kustomize
     build it: the Deployment must run the new image by digest and carry the new version label."""
     answers = TWO_DOWNSTREAMS if "ghcr.io/" in (project / WORKFLOW).read_text(encoding="utf-8") else OTHER_REGISTRY
-    gitops = render(tmp_path / "app", {**answers, "image_digest": "sha256:" + "0" * 64}, template="deploy")
+    gitops = render_entry(tmp_path, {**answers, "image_digest": "sha256:" + "0" * 64})
     overlay = gitops / "overlays" / "dev"
     before = (overlay / "kustomization.yaml").read_text(encoding="utf-8")
     promote = load(project)["jobs"]["promote-dev"]
