@@ -4,7 +4,6 @@ exactly as checkov itself: the same parsed documents, line for line, and the sam
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -70,7 +69,7 @@ def _checkov(entry: tuple[str, ...], folder: Path, repo_root: Path) -> dict[str,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **tools.CHECKOV_OFFLINE_ENV},
+        env=tools.checkov_environment(),
     )
     assert done.returncode in (0, 1), done.stderr[-2000:]
     report: dict[str, Any] = json.loads(done.stdout)
@@ -193,3 +192,32 @@ def test_checkov_started_ahead_judges_as_checkov_run_does(repo_root: Path) -> No
     assert started._process.stdout.read() == ""
     with pytest.raises(ToolBroken, match="let go"):
         started.run(["--version"])
+
+
+BYTECODE = "import sys, checkov.version; print(sys.dont_write_bytecode, sys.pycache_prefix)"
+
+
+def test_checkov_keeps_its_bytecode_where_writing_it_beside_the_sources_is_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With PYTHONDONTWRITEBYTECODE set (as in many CI images), every checkov start compiled its ~3,800 modules
+    again (seconds of CPU): checkov's process writes its bytecode into groundwork's cache instead, once."""
+    uv_cache = subprocess.run(["uv", "cache", "dir"], capture_output=True, text=True, check=True).stdout.strip()
+    monkeypatch.setenv("UV_CACHE_DIR", uv_cache)  # uv's cache follows XDG_CACHE_HOME too: keep it where it is
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    command = tools.checkov_command([], entry=("python", "-c", BYTECODE))
+    command.remove("--skip-download")  # a checkov flag; this script is not checkov
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=tools.checkov_environment())
+    assert done.returncode == 0, done.stderr[-2000:]
+    cache = tmp_path / "groundwork" / "bytecode"
+    assert done.stdout.split() == ["False", str(cache)]
+    assert [p.name for p in cache.rglob("version.*.pyc") if p.parent.name == "checkov"]
+
+    mine = tmp_path / "mine"
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(mine))  # a place the user chose is kept
+    assert tools.checkov_environment()["PYTHONPYCACHEPREFIX"] == str(mine)
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE")
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX")  # bytecode beside the sources, as Python does by default
+    assert "PYTHONPYCACHEPREFIX" not in tools.checkov_environment()

@@ -6,7 +6,6 @@ every fixture and example with the gate's configuration.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from groundwork.tools import CHECKOV_OFFLINE_ENV, CheckovReport, checkov_command, scan_directory
+from groundwork.tools import CheckovReport, checkov_command, checkov_environment, scan_directory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV_DIR = REPO_ROOT / "policies" / "checkov"
@@ -66,7 +65,7 @@ def builtin_kubernetes_ids(scan: CheckovReport) -> set[str]:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, **CHECKOV_OFFLINE_ENV},
+        env=checkov_environment(),
         timeout=600,
     )
     ids = set(re.findall(r"^\|\s*\d+\s*\|\s*(CKV2?_K8S_\d+)\s*\|", result.stdout, re.MULTILINE))

@@ -127,7 +127,7 @@ def _probe(policies: Policies) -> dict[str, object] | None:
             capture_output=True,
             text=True,
             check=False,
-            env={**os.environ, **tools.CHECKOV_OFFLINE_ENV},
+            env=tools.checkov_environment(),
             timeout=PROBE_TIMEOUT_SECONDS,
         )
         answer = json.loads(done.stdout) if done.returncode == 0 else None
