@@ -3,6 +3,7 @@ exactly as checkov itself: the same parsed documents, line for line, and the sam
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 from pathlib import Path
@@ -61,10 +62,13 @@ def _documents(repo_root: Path) -> list[Document]:
     return documents
 
 
-def _checkov(entry: tuple[str, ...], folder: Path, repo_root: Path) -> dict[str, Any]:
-    arguments = ["--config-file", str(repo_root / POLICIES_CONFIG), "--directory", str(folder), "--output", "json"]
+def _checkov(
+    entry: tuple[str, ...], folder: Path, repo_root: Path, *extra: str, config: Path | None = None
+) -> dict[str, Any]:
+    config = config or repo_root / POLICIES_CONFIG
+    arguments = ["--config-file", str(config), "--directory", str(folder), "--output", "json", *extra]
     done = subprocess.run(
-        tools.checkov_command([*arguments, "--quiet"], entry=entry),
+        tools.checkov_command(arguments, entry=entry),
         cwd=repo_root,
         capture_output=True,
         text=True,
@@ -90,10 +94,17 @@ def test_libyaml_parsing_gives_checkov_the_same_documents_and_lines(repo_root: P
     assert result["same"]
 
 
+def _results(report: dict[str, Any]) -> dict[str, list[str]]:
+    """Every result of a report, each in full, in a stable order (checkov's own order varies run to run)."""
+    return {kind: sorted(json.dumps(r, sort_keys=True) for r in found) for kind, found in report["results"].items()}
+
+
 def test_checkov_run_fails_the_same_checks_as_checkov(repo_root: Path, tmp_path: Path) -> None:
+    """The gate's run goes to checkov's Kubernetes runner directly (`gate_run`): every result, passed and failed,
+    field for field, and the summary, as checkov's command line reports them."""
     _write(_documents(repo_root), tmp_path)
-    plain = _checkov(("checkov",), tmp_path, repo_root)
-    fast = _checkov(("python", str(RUNNER)), tmp_path, repo_root)
+    plain = _checkov(("checkov",), tmp_path, repo_root, "--quiet")
+    fast = _checkov(("python", str(RUNNER)), tmp_path, repo_root, "--quiet")
 
     def failed(report: dict[str, Any]) -> set[tuple[str, str, tuple[int, ...], str]]:
         return {
@@ -103,7 +114,58 @@ def test_checkov_run_fails_the_same_checks_as_checkov(repo_root: Path, tmp_path:
 
     assert len(failed(plain)) >= 10  # the fixtures' failures: the comparison is about something
     assert failed(fast) == failed(plain)
+    assert _results(fast) == _results(plain)
     assert fast["summary"] == plain["summary"]
+
+    everything = _checkov(("checkov",), tmp_path, repo_root)  # not --quiet: the passed checks too
+    assert len(_results(everything)["passed_checks"]) >= 10
+    assert _results(_checkov(("python", str(RUNNER)), tmp_path, repo_root)) == _results(everything)
+
+
+def test_anything_but_the_gates_run_goes_to_checkovs_command_line(repo_root: Path, tmp_path: Path) -> None:
+    """Arguments or a configuration `gate_run` does not read the way checkov's command line does go to the
+    command line itself (after the deferred Terraform package is imported after all): the same verdicts."""
+    _write(_documents(repo_root)[:12], tmp_path)
+    config = yaml.safe_load((repo_root / POLICIES_CONFIG).read_text(encoding="utf-8"))
+    config["skip-path"] = ["nothing-matches-this"]  # a key gate_run does not read
+    other = tmp_path.parent / "other-config.yaml"
+    other.write_text(yaml.safe_dump(config), encoding="utf-8")
+    plain = _checkov(("checkov",), tmp_path, repo_root, "--quiet", config=other)
+    assert plain["results"]["failed_checks"]
+    assert _results(_checkov(("python", str(RUNNER)), tmp_path, repo_root, "--quiet", config=other)) == _results(plain)
+    framework = ("--framework", "kubernetes", "--quiet")  # a flag gate_run does not take
+    assert _results(_checkov(("python", str(RUNNER)), tmp_path, repo_root, *framework)) == _results(plain)
+
+
+def _checkov_run() -> Any:
+    spec = importlib.util.spec_from_file_location("checkov_run", RUNNER)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # imports nothing of checkov until a function runs
+    return module
+
+
+def test_gate_settings_read_only_what_the_gate_asks_for(repo_root: Path, tmp_path: Path) -> None:
+    runner = _checkov_run()
+    config = str(repo_root / POLICIES_CONFIG)
+    gate = ["--config-file", config, "--directory", "out", "--output", "json", "--quiet", "--skip-download"]
+    settings = runner.gate_settings(gate)
+    assert settings["directory"] == "out"
+    assert settings["quiet"]
+    assert settings["compact"]
+    assert settings["external"] == ["policies/checkov/checks"]
+    assert "CKV_K8S_8" in settings["checks"]
+    assert settings["skip_checks"] is None
+    assert runner.gate_settings([*gate, "--framework", "kubernetes"]) is None
+    assert runner.gate_settings([*gate[:4], "--output", "sarif"]) is None
+    assert runner.gate_settings(gate[2:]) is None  # no configuration file
+    for change in ({"framework": ["kubernetes", "helm"]}, {"skip-path": ["x"]}, {"check": [1]}, {"output": "cli"}):
+        bad = tmp_path / "config.yaml"
+        bad.write_text(yaml.safe_dump({**yaml.safe_load(Path(config).read_text(encoding="utf-8")), **change}))
+        assert runner.gate_settings(["--config-file", str(bad), *gate[2:]]) is None, change
+    (tmp_path / "broken.yaml").write_text("check: [", encoding="utf-8")
+    assert runner.gate_settings(["--config-file", str(tmp_path / "broken.yaml"), *gate[2:]]) is None
 
 
 def test_a_file_checkov_cannot_read_fails_the_gate(

@@ -1,5 +1,5 @@
 # mypy: ignore-errors
-"""Run inside checkov's own tool environment (not imported by groundwork): checkov's command line, with four
+"""Run inside checkov's own tool environment (not imported by groundwork): checkov's command line, with five
 changes to how fast it works and none to what it decides.
 
 Usage (from the folder the config's relative paths start at):
@@ -21,6 +21,15 @@ stdin (an empty line or none: exit 0 without judging): the gate starts it before
    resource with every other (quadratic: seconds at a few thousand documents): the resources that have a
    selector are filed under their selector's first label, and a resource only meets those filed under one
    of its own labels. The same edges, in the same order (tests/check/test_checkov_run.py compares both).
+
+5. The gate's own run (a configuration for the Kubernetes framework alone, one directory, JSON out) goes to
+   checkov's Kubernetes runner directly, with the runner filter, report and exit code checkov's command line
+   makes of the same configuration without an API key (`gate_run`); anything else goes to the command line.
+   Its command line imports every framework's runner, the platform integrations and every Terraform check
+   (`checkov.terraform`'s package `__init__`, which the Kubernetes graph solvers reach through one enum):
+   about 2.4 CPU-seconds, against 1 for the Kubernetes runner alone with that `__init__` deferred
+   (`defer_terraform`; run, in place, if the command line is needed after all). This is most of a one-app
+   run's checkov time (tests/check/test_checkov_run.py compares both with checkov on the policy fixtures).
 
 And one to what it reports: a JSON file its loader cannot read is skipped by checkov without a word (not even
 in its summary's `parsing_errors`); here it is named on stderr and the exit code is 2, so the gate fails
@@ -150,11 +159,146 @@ def _index_label_selectors():
         LabelSelectorEdgeBuilder.find_connections = staticmethod(indexed_find_connections(original.__func__))
 
 
+# What the gate asks for, and the configuration keys `gate_run` reads the way checkov's command line does.
+GATE_FLAGS = {"--quiet", "--skip-download", "--compact"}
+GATE_OPTIONS = {"--config-file", "--directory", "-d", "--output", "-o"}
+GATE_CONFIG_KEYS = {
+    "framework",
+    "external-checks-dir",
+    "check",
+    "skip-check",
+    "skip-download",
+    "skip-results-upload",
+    "output",
+    "compact",
+    "quiet",
+    "summary-position",
+}
+
+
+def _names(value):
+    """A configuration value as checkov's command line reads it: a list of names (or None when absent)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ValueError(value)
+
+
+def gate_settings(arguments):
+    """The settings of a run `gate_run` can do as checkov's command line would, from checkov `arguments`; None
+    when they ask for anything else (another framework, another output, a key it does not read, ...)."""
+    import yaml
+
+    options, rest = {}, list(arguments)
+    while rest:
+        flag = rest.pop(0)
+        if flag in GATE_FLAGS:
+            options[flag] = True
+        elif flag in GATE_OPTIONS and rest and flag not in options:
+            options[{"-d": "--directory", "-o": "--output"}.get(flag, flag)] = rest.pop(0)
+        else:
+            return None
+    if "--config-file" not in options or "--directory" not in options:
+        return None
+    try:
+        with open(options["--config-file"], encoding="utf-8") as handle:
+            config = yaml.safe_load(handle) or {}
+        if not isinstance(config, dict) or set(config) - GATE_CONFIG_KEYS:
+            return None
+        outputs = {options.get("--output"), *(_names(config.get("output")) or [None])} - {None}
+        settings = {
+            "directory": options["--directory"],
+            "checks": _names(config.get("check")),
+            "skip_checks": _names(config.get("skip-check")),
+            "external": _names(config.get("external-checks-dir")),
+            "quiet": bool(options.get("--quiet") or config.get("quiet") is True),
+            "compact": bool(options.get("--compact") or config.get("compact") is True),
+        }
+    except (OSError, yaml.YAMLError, ValueError):
+        return None
+    if _names(config.get("framework")) != ["kubernetes"] or outputs != {"json"}:
+        return None
+    return settings
+
+
+def gate_run(settings):
+    """checkov's Kubernetes runner over `settings["directory"]` (see `gate_settings`), printing what checkov's
+    command line prints for it with JSON output (its report, `--quiet` and `compact` applied) and returning its
+    exit code: 0, or 1 when a check failed."""
+    from checkov.common.util.json_utils import CustomJSONEncoder
+    from checkov.kubernetes.runner import Runner
+    from checkov.runner_filter import RunnerFilter
+
+    # As checkov's command line builds it from the same configuration, without an API key: no platform policy
+    # ids, suppressions or cloned checks to add; include_all_checkov_policies is its flag's default (False).
+    runner_filter = RunnerFilter(
+        framework=["kubernetes"],
+        checks=settings["checks"],
+        skip_checks=settings["skip_checks"],
+        include_all_checkov_policies=False,
+        download_external_modules=False,
+        evaluate_variables=True,
+        excluded_paths=[],
+        show_progress_bar=not settings["quiet"],
+    )
+    if not os.path.exists(settings["directory"]):
+        print(f"Directory {settings['directory']} does not exist", file=sys.stderr)
+        return UNREADABLE_EXIT
+    report = Runner().run(settings["directory"], external_checks_dir=settings["external"], runner_filter=runner_filter)
+    if isinstance(report, list):  # one report per check type; the Kubernetes runner makes one
+        (report,) = report
+    if getattr(report, "error_status", 0):
+        print(f"checkov's Kubernetes runner ended with error status {report.error_status}", file=sys.stderr)
+        return UNREADABLE_EXIT
+    output = report.get_dict(is_quiet=settings["quiet"])
+    if settings["compact"]:
+        for results in output.get("results", {}).values():
+            for result in results:
+                if isinstance(result, dict):
+                    result["code_block"] = None
+                    result["connected_node"] = None
+    print(json.dumps(output, indent=4, cls=CustomJSONEncoder))
+    return 1 if report.failed_checks else 0
+
+
+def defer_terraform():
+    """Register `checkov.terraform` without running its `__init__` (which imports every Terraform check, about
+    0.5 CPU-seconds) and return a function that runs it, in place, as its import would have."""
+    import importlib.util
+
+    import checkov
+
+    if "checkov.terraform" in sys.modules:
+        return lambda: None
+    folder = os.path.join(os.path.dirname(checkov.__file__), "terraform")
+    spec = importlib.util.spec_from_file_location(
+        "checkov.terraform", os.path.join(folder, "__init__.py"), submodule_search_locations=[folder]
+    )
+    if spec is None or spec.loader is None:
+        return lambda: None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["checkov.terraform"] = module
+    checkov.terraform = module
+    done = []
+
+    def complete():
+        if not done:
+            done.append(True)
+            spec.loader.exec_module(module)
+
+    return complete
+
+
 def main():
     descriptor, record_path = tempfile.mkstemp(prefix="checkov-unreadable-", suffix=".txt")
     os.close(descriptor)
+    complete_terraform = defer_terraform()
     speed_up(record_path)
-    from checkov.main import Checkov  # imports checkov.logging_init, which sets the root logger to DEBUG
+    import checkov.logging_init  # noqa: F401  (sets the root logger to DEBUG, as checkov.main's import does)
+    from checkov.kubernetes.runner import Runner  # noqa: F401  (imported ahead: the seconds a run waits for)
 
     logging.getLogger().setLevel(logging.WARNING)
     arguments = sys.argv[1:]
@@ -165,9 +309,17 @@ def main():
             return 0  # nothing to judge after all
         arguments = [*arguments[1:], *json.loads(line)]
         sys.argv = [sys.argv[0], *arguments]  # checkov also reads its config file's path from sys.argv
+    settings = gate_settings(arguments)
     with warnings.catch_warnings():  # as checkov's own console script
         warnings.simplefilter("ignore", category=SyntaxWarning)
-        code = Checkov(argv=arguments).run()
+        if settings is not None:
+            code = gate_run(settings)
+        else:
+            complete_terraform()
+            from checkov.main import Checkov
+
+            logging.getLogger().setLevel(logging.WARNING)
+            code = Checkov(argv=arguments).run()
     with open(record_path, encoding="utf-8") as record:
         unreadable = record.read().splitlines()
     os.unlink(record_path)
