@@ -53,7 +53,8 @@ def run_gate(path: Path, gate: GateOptions, progress: Callable[[str], None] = la
         found = impact(root, gitops, targets, inputs, changed_paths(root, gate.since), extra)
         report.everything_because = found.everything_because
         todo = list(found.affected)
-        report.unchanged = [t for t in targets if t not in set(todo)]
+        affected = set(todo)
+        report.unchanged = [t for t in targets if t not in affected]
 
     keys: dict[Target, str] = {}
     if gate.results is not None and todo:

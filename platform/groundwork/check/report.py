@@ -116,7 +116,8 @@ JUDGES = {
 def judged(report: Report) -> list[str]:
     """What the gate looked at, so '0 findings' never reads as 'nothing checked' (unchanged targets, passed at
     --changed-since REF, were not looked at and are not named)."""
-    looked_at = [t for t in report.targets if t not in report.unchanged]
+    unchanged = set(report.unchanged)  # a set: a list is searched once per target (quadratic at 600 targets)
+    looked_at = [t for t in report.targets if t not in unchanged]
     apps = sorted({t.app for t in looked_at if t.service})
     others = sorted({t.app for t in looked_at if not t.service})
     envs = Counter(t.env for t in looked_at if t.service)
@@ -153,17 +154,18 @@ def _item(f: Finding, root: Path) -> dict[str, Any]:
     }
 
 
-def _how(target: Target | None, report: Report) -> str:
+def _how(target: Target | None, unchanged: set[Target], cached: set[Target]) -> str:
     """fresh (rendered and judged in this run), cached (same inputs as a judged run) or unchanged (not judged:
     nothing it reads changed since --changed-since)."""
-    if target in report.unchanged:
+    if target in unchanged:
         return "unchanged"
-    return "cached" if target in report.cached else "fresh"
+    return "cached" if target in cached else "fresh"
 
 
 def render_json(report: Report) -> str:
     counts = Counter(f.stage for f in report.findings)
     groups: list[dict[str, Any]] = []
+    unchanged, cached = set(report.unchanged), set(report.cached)
     for target, findings in _groups(report):
         groups.append(
             {
@@ -171,7 +173,7 @@ def render_json(report: Report) -> str:
                 "env": target.env if target else findings[0].env,
                 "path": _display(target.path, report.root) if target else None,
                 "ok": not findings,
-                "judged": _how(target, report),
+                "judged": _how(target, unchanged, cached),
                 "findings": [_item(f, report.root) for f in findings],
             }
         )
