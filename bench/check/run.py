@@ -48,7 +48,6 @@ REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "bench" / "results"
 TEMPLATE_APP = "orders"
 ENVS = ("dev", "staging", "prod")
-OFFLINE = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
 
 
 @dataclass
@@ -170,7 +169,10 @@ def run_gate_with(
 
 
 def run_naive(fleet: Path, kubectl: str, checkov: list[str]) -> tuple[Timing, bool]:
+    from groundwork import tools
+
     validate = [str(Path(sys.executable).with_name("kubernetes-validate")), "--strict", "--quiet", "--no-warn"]
+    checkov_env = tools.checkov_environment()  # offline, and its bytecode kept, as the gate runs it
     ok = True
     cpu, start = children_cpu(), time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="naive-") as scratch:
@@ -195,7 +197,7 @@ def run_naive(fleet: Path, kubectl: str, checkov: list[str]) -> tuple[Timing, bo
                 capture_output=True,
                 text=True,
                 check=False,
-                env={**os.environ, **OFFLINE},
+                env=checkov_env,
             )
             ok &= scan.returncode == 0
     return Timing(time.perf_counter() - start, children_cpu() - cpu), ok
@@ -299,7 +301,8 @@ def main() -> None:
         "targets judged, no cached verdict). no-change re-run: the same tree again after the measured run "
         "filled the results cache (every verdict from it).",
         "naive loop: per app, `kubectl kustomize` x3, `kubernetes-validate --strict` x3, one `checkov` over the "
-        "app's three overlays; no CRD schemas, no promtool (less work than the gate).",
+        "app's three overlays (in the gate's checkov environment: offline, bytecode kept); no CRD schemas, no "
+        "promtool (less work than the gate).",
         "The machine is shared with other jobs: the load averages show how busy it was; CPU seconds are the "
         "steadier figure.",
     ]
@@ -313,7 +316,7 @@ def main() -> None:
                 f"baseline: the gate of `{args.baseline}` (git archive, its own policies/) on the same fleets, "
                 f"alternating with this checkout's, {args.rounds} round(s) each, medians."
             )
-        subprocess.run([*checkov, "--version"], capture_output=True, check=False, env={**os.environ, **OFFLINE})
+        subprocess.run([*checkov, "--version"], capture_output=True, check=False, env=tools.checkov_environment())
         per_app: float | None = None
         per_app_cpu: float | None = None
         for size in sizes:
