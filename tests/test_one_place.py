@@ -26,6 +26,7 @@ NOT_A_PATH = {
     ("readiness/runner.py", "gitops"): "the key of a report's source line",
     ("check/helm/keys.py", "templates"): "a Helm chart's templates/ folder, not the repository's",
     ("policy/pss/baseline.py", "runtime"): "the seccomp and AppArmor profile name runtime/default",
+    ("policy/databases.py", "bootstrap"): "a CloudNativePG Cluster's spec.bootstrap field",
 }
 
 

@@ -46,7 +46,7 @@ def test_environment_project_is_restricted(env: str) -> None:
     allowed = [d["namespace"] for d in spec["destinations"] if not d["namespace"].startswith("!")]
     denied = {d["namespace"][1:] for d in spec["destinations"] if d["namespace"].startswith("!")}
     assert allowed == ["*"]
-    for namespace in PLATFORM_NAMESPACES | {"default", "external-secrets"}:
+    for namespace in PLATFORM_NAMESPACES | {"default", "external-secrets", "cnpg-system"}:
         assert namespace in denied or any(
             pattern.endswith("*") and namespace.startswith(pattern[:-1]) for pattern in denied
         ), f"{env} may deploy into {namespace}"
@@ -70,7 +70,10 @@ def test_platform_project_trusts_exactly_the_pinned_chart_repositories() -> None
     platform = _projects("dev")["platform"]["spec"]
     pins = yaml.safe_load(VERSIONS.read_text(encoding="utf-8"))["charts"]
     assert sorted(platform["sourceRepos"][1:]) == sorted({p["repository"] for p in pins.values()})
-    assert {d["namespace"] for d in platform["destinations"]} == PLATFORM_NAMESPACES | {"external-secrets"}
+    assert {d["namespace"] for d in platform["destinations"]} == PLATFORM_NAMESPACES | {
+        "external-secrets",
+        "cnpg-system",
+    }
     assert platform["clusterResourceWhitelist"] == [{"group": "*", "kind": "*"}]
 
 

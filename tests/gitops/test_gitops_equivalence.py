@@ -114,8 +114,17 @@ ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, An
             key == ("file", "versions.yaml", "0")
             and before is not None
             and after is not None
-            and before.get("charts") == after.get("charts")
+            and before.get("charts") == _without_cnpg_chart(after.get("charts"))
             and set(after) - set(before) == {"tools"}
+        ),
+    ),
+    "cloudnative-pg-addon": (
+        "the CloudNativePG operator is an add-on (issue 16): its ApplicationSet, values and namespace cnpg-system "
+        "are added, its chart pinned in gitops/versions.yaml (charts.cloudnative_pg); the platform project trusts "
+        "its chart repository and deploys into cnpg-system, and no environment's services may",
+        lambda key, before, after: (
+            (before is None and key in CNPG_ADDED)
+            or (key[0] == "AppProject" and before is not None and after is not None and _without_cnpg(after) == before)
         ),
     ),
     "tempo-jaeger-receiver-kept": (
@@ -155,6 +164,26 @@ ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, An
 }
 
 VERSION_LABEL = "app.kubernetes.io/version"
+CNPG_NAMESPACE = "cnpg-system"
+CNPG_REPOSITORY = "https://cloudnative-pg.github.io/charts"
+CNPG_ADDED = {
+    ("file", "addons/cloudnative-pg/values.yaml", "0"),
+    ("Namespace", "", CNPG_NAMESPACE),
+    ("ApplicationSet", "argocd", "addon-cloudnative-pg"),
+}
+
+
+def _without_cnpg_chart(charts: Any) -> Any:
+    return {k: v for k, v in charts.items() if k != "cloudnative_pg"} if isinstance(charts, dict) else charts
+
+
+def _without_cnpg(project: dict[str, Any]) -> dict[str, Any]:
+    """An AppProject without the cnpg-system destination (allowed or denied) and the operator's chart repository."""
+    body = copy.deepcopy(project)
+    spec = body["spec"]
+    spec["destinations"] = [d for d in spec["destinations"] if d["namespace"].lstrip("!") != CNPG_NAMESPACE]
+    spec["sourceRepos"] = [r for r in spec["sourceRepos"] if r != CNPG_REPOSITORY]
+    return body
 
 
 def _without_server_side_apply(appset: dict[str, Any]) -> dict[str, Any]:

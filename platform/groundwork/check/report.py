@@ -107,7 +107,9 @@ def _scope(report: Report) -> str:
 # What each stage's judge is, as the report names it (check/README.md describes them in full).
 JUDGES = {
     Stage.RENDER: "kustomize build of every overlay",
-    Stage.SCHEMA: "strict schemas (Kubernetes, Istio, prometheus-operator, Argo CD; unknown fields rejected)",
+    Stage.SCHEMA: (
+        "strict schemas (Kubernetes, Istio, prometheus-operator, Argo CD, CloudNativePG; unknown fields rejected)"
+    ),
     Stage.POLICY: "checkov with policies/ and the native cross-resource rules",
     Stage.RULES: "promtool on every rule file, with generated SLO alert unit tests",
 }

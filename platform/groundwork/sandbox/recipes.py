@@ -88,8 +88,9 @@ RECIPES: dict[str, Recipe] = {
     ),
 }
 
-# Modules read for their files, not built: the CRDs the apps' manifests need come from these (sandbox/crds.py).
-SOURCES = ("argocd", "istio_api", "prometheus_operator")
+# Modules read for their files, not built: the CRDs the apps' manifests need come from these (sandbox/crds.py;
+# cloudnative_pg: the gate's, check/validate/crd_schemas.py).
+SOURCES = ("argocd", "istio_api", "prometheus_operator", "cloudnative_pg")
 
 
 def _semver(version: str) -> str:

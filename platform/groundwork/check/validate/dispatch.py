@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from groundwork.check.model import Document, Finding, Stage
-from groundwork.check.validate import core, models, npm_models
+from groundwork.check.validate import core, crd_schemas, models, npm_models
 
 RULE_NO_KIND = "no-kind"
 RULE_UNKNOWN_KIND = "unknown-kind"
@@ -22,6 +22,7 @@ class SchemaJudge:
     def __init__(self, kubernetes_version: str = core.KUBERNETES_VERSION, cache: Path | None = None) -> None:
         self.core = core.CoreSchemas(kubernetes_version)
         self.models = models.ModelSchemas()
+        self.crds = crd_schemas.CrdSchemas()
         self.cache = cache
         self.core_rule = f"k8s-{self.core.minor}-strict"
         self._node: list[Document] = []
@@ -42,6 +43,8 @@ class SchemaJudge:
                 errors, rule = self.core.errors(document.body), self.core_rule
             elif models.handles(api_version):
                 errors, rule = self.models.errors(document.body), _model_rule(api_version)
+            elif crd_schemas.handles(api_version):
+                errors, rule = self.crds.errors(document.body), crd_schemas.rule_for(api_version)
             else:
                 errors, rule = None, RULE_UNKNOWN_KIND
             findings += _findings(document, errors, rule)
