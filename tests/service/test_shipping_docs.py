@@ -51,6 +51,26 @@ def test_runbook_names_exactly_the_alerts_that_page_for_the_service(project: Pat
     assert alerts <= named, f"alerts without a runbook entry: {sorted(alerts - named)}"
 
 
+def test_runbook_names_the_event_flow_alerts_of_the_deploy_entry(tmp_path: Path) -> None:
+    """events=kafka: the deploy entry's own alerts on the outbox and the consumer each have a runbook row, and a
+    database=postgres runbook says where a failed migration shows."""
+    answers = {
+        **TWO_DOWNSTREAMS,
+        "database": "postgres",
+        "events": "kafka",
+        "publishes": ["checkout.events"],
+        "consumes": ["payment.events"],
+    }
+    project = render(tmp_path / "checkout", answers)
+    entry = render_entry(tmp_path / "platform", {**answers, "image_digest": "sha256:" + "0" * 64})
+    alerts = {rule["alert"] for doc in _rules(entry.rglob("*.yaml")) for rule in doc if "alert" in rule}
+    assert alerts == {"OutboxBacklogStuck", "ConsumerLagHigh", "MessagesDeadLettered"}
+    runbook = (project / "docs" / "runbook.md").read_text(encoding="utf-8")
+    rows = {m for m in re.findall(r"^\| `([A-Z][A-Za-z]+)`", runbook, flags=re.MULTILINE)}
+    assert alerts <= rows, f"alerts without a runbook row: {sorted(alerts - rows)}"
+    assert "kubectl -n checkout logs job/checkout-migrate" in runbook
+
+
 def _rules(paths: Iterable[Path]) -> Iterator[list[dict[str, Any]]]:
     """The rules of each PrometheusRule group in `paths`."""
     for path in paths:
