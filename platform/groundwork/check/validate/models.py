@@ -15,10 +15,12 @@ import sys
 import threading
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
-from cloudcoil.resources import Resource
+
+if TYPE_CHECKING:  # imported by the first model import (`preload`'s thread): its base models take 0.3 s
+    from cloudcoil.resources import Resource
 
 MAX_ERRORS_PER_DOCUMENT = 5
 
@@ -77,6 +79,8 @@ class ModelSchemas:
 
 
 def _load(api_version: str) -> dict[str, type[Resource]]:
+    from cloudcoil.resources import Resource
+
     group, _, version = api_version.partition("/")
     package = GROUP_PACKAGES.get(group)
     if package is None or not version.isidentifier():
