@@ -17,6 +17,7 @@ import yaml
 from deploy_support import ENVS, RenderedApp, app_home, deploy_answers, of_kind, one, render_deploy
 
 from groundwork.cli import run
+from groundwork.dashboards import service as service_dashboard
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICE_SRC = REPO / "templates" / "service" / "src" / "{{package_name}}"
@@ -149,6 +150,10 @@ def test_event_flow_alerts_use_the_metrics_the_service_exports(app: RenderedApp)
     alerts = {r["alert"]: r for r in events["rules"]}
     assert set(alerts) == {"OutboxBacklogStuck", "ConsumerLagHigh", "MessagesDeadLettered"}
     assert alerts["OutboxBacklogStuck"]["labels"]["severity"] == "critical"
+    # The fleet dashboard draws the alert's threshold: one number in both.
+    backlog = alerts["OutboxBacklogStuck"]
+    assert backlog["expr"].endswith(f"> {service_dashboard.OUTBOX_BACKLOG_ALERT}")
+    assert 10 + int(backlog["for"].removesuffix("m")) == service_dashboard.OUTBOX_ALERT_MINUTES
     exported = (SERVICE_SRC / "{% if events == 'kafka' %}event_metrics.py{% endif %}").read_text(encoding="utf-8")
     for alert in alerts.values():
         assert alert["labels"]["team"] == "team-orders"

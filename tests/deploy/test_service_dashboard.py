@@ -108,6 +108,18 @@ def test_every_query_selects_the_chosen_service_by_the_contract_metrics(board: d
     assert recorded >= OBJECTIVES
 
 
+def test_the_events_row_reads_the_metrics_a_kafka_service_exports(board: dict[str, Any], repo_root: Path) -> None:
+    module = repo_root / "templates" / "service" / "src" / "{{package_name}}"
+    exported = (module / "{% if events == 'kafka' %}event_metrics.py{% endif %}").read_text(encoding="utf-8")
+    rows = [panel["title"] for panel in board["panels"] if panel["type"] == "row"]
+    assert rows[-1] == "Events (services with events=kafka)"
+    events = {"outbox_backlog", "outbox_relay_latency_seconds_bucket", "kafka_consumer_lag", "events_consumed_total"}
+    used = {name for expr in expressions(board) for name in re.findall(r"\b([a-z_]+)\{", expr) if name in events}
+    assert used == events
+    for name in used:
+        assert f'"{re.sub(r"_(bucket|total)$", "", name)}"' in exported, name
+
+
 def test_each_service_records_its_own_objectives(app: RenderedApp) -> None:
     rule = yaml.safe_load((app.path / "base" / "prometheusrule.yaml").read_text())
     records = {

@@ -7,7 +7,9 @@ Metrics (docs/platform-contract.md): `http_requests_total{method,route,status}`,
 cAdvisor and kube-state-metrics series kube-prometheus-stack collects. What is a service's own, its SLO
 objectives, comes from its PrometheusRule (deploy template): the burn-rate recording rules
 `namespace_job:slo_<slo>_errors:ratio_rate<window>`, and `namespace_job:slo_<slo>_error_budget:ratio` and
-`namespace_job:slo_latency_threshold:seconds`, which record its objectives as series.
+`namespace_job:slo_latency_threshold:seconds`, which record its objectives as series. A service with
+events=kafka also exports its event flow (the service template's event_metrics.py): `outbox_backlog`,
+`outbox_relay_latency_seconds`, `kafka_consumer_lag`, `events_consumed_total`; their row is empty for the others.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ TITLE = "Service: golden signals and SLOs"
 JOB = 'namespace="$namespace", job="$service"'
 USER = f'{JOB}, route!~"{NON_USER_ROUTES}"'
 CONTAINER = 'namespace="$namespace", container="$service"'
+# The deploy template's OutboxBacklogStuck alert (base/prometheusrule.yaml.jinja): backlog over this many events
+# for this long; tests/deploy/test_deploy_template_database.py keeps both equal.
+OUTBOX_BACKLOG_ALERT = 100
+OUTBOX_ALERT_MINUTES = 15
 
 
 def _budget(slo: str) -> str:
@@ -174,6 +180,40 @@ def build() -> dashboard.Dashboard:
             )
         )
         .with_panel(_burn_rates())
+        .with_row(dashboard.Row("Events (services with events=kafka)"))
+        .with_panel(
+            _series("Outbox: events not yet on the broker", "short")
+            .description(
+                "Events committed with the service's data, waiting for the relay to publish them; the dashed line is"
+                f" the OutboxBacklogStuck alert's threshold (held for {OUTBOX_ALERT_MINUTES} minutes)."
+            )
+            .thresholds(_line_at(OUTBOX_BACKLOG_ALERT))
+            .thresholds_style(GraphThresholdsStyleConfig().mode(GraphTresholdsStyleMode.DASHED))
+            .with_target(_query(f"max(outbox_backlog{{{JOB}}})", "backlog"))
+        )
+        .with_panel(
+            _series("Outbox: relay latency", "s")
+            .description("From the writing transaction to the broker's acknowledgement.")
+            .with_target(_query(_relay_quantile("0.5"), "p50", "A"))
+            .with_target(_query(_relay_quantile("0.99"), "p99", "B"))
+        )
+        .with_panel(
+            _series("Consumer lag by topic", "short")
+            .description(
+                "Messages behind the end of each consumed topic (the ConsumerLagHigh alert: over 1000 for 10m)."
+            )
+            .with_target(_query(f"max by (topic) (kafka_consumer_lag{{{JOB}}})", "{{topic}}"))
+        )
+        .with_panel(
+            _series("Consumed messages by outcome", "short", span=24)
+            .description("processed, duplicate (skipped), retried, dead_lettered (MessagesDeadLettered), per second.")
+            .with_target(
+                _query(
+                    f"sum by (topic, outcome) (rate(events_consumed_total{{{JOB}}}[$__rate_interval]))",
+                    "{{topic}} {{outcome}}",
+                )
+            )
+        )
     )
 
 
@@ -220,6 +260,20 @@ def _quantile(q: str, by: str = "") -> str:
     return (
         f"histogram_quantile({q}, sum by ({labels}) "
         f"(rate(http_request_duration_seconds_bucket{{{USER}}}[$__rate_interval])))"
+    )
+
+
+def _relay_quantile(q: str) -> str:
+    return (
+        f"histogram_quantile({q}, sum by (le) (rate(outbox_relay_latency_seconds_bucket{{{JOB}}}[$__rate_interval])))"
+    )
+
+
+def _line_at(value: float) -> dashboard.ThresholdsConfig:
+    return (
+        dashboard.ThresholdsConfig()
+        .mode(ThresholdsMode.ABSOLUTE)
+        .steps([Threshold(value=None, color="green"), Threshold(value=value, color="red")])
     )
 
 
