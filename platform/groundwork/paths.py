@@ -1,6 +1,7 @@
 """Where things live in a groundwork checkout. Folder and file names are constants here and nowhere else
 (tests/test_one_place.py fails on a second spelling under platform/groundwork)."""
 
+import os
 from pathlib import Path
 
 from groundwork.errors import TemplateNotFound
@@ -44,3 +45,10 @@ def find_template_root(start: Path | None = None) -> Path:
         f"no groundwork template (a {COPIER_FILE} beside a {TEMPLATES_DIR}/ folder) above {here}",
         "pass --template with a checkout path or a git URL such as gh:<org>/groundwork",
     )
+
+
+def user_cache() -> Path:
+    """Where groundwork keeps what it installs or computes once per version of its inputs, outside any
+    repository: `$XDG_CACHE_HOME/groundwork`, default `~/.cache/groundwork`."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "groundwork"

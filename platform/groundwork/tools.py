@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from groundwork.check.cache import cache_root
 from groundwork.errors import ToolBroken, ToolMissing, last_line
+from groundwork.paths import user_cache
 
 CHECKOV_VERSION = "3.3.30"
 
@@ -38,7 +38,7 @@ def checkov_environment() -> dict[str, str]:
     under `$XDG_CACHE_HOME/groundwork/bytecode` (unless `PYTHONPYCACHEPREFIX` names another place)."""
     environment = {**os.environ, **CHECKOV_OFFLINE_ENV}
     if environment.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
-        environment.setdefault("PYTHONPYCACHEPREFIX", str(cache_root() / "bytecode"))
+        environment.setdefault("PYTHONPYCACHEPREFIX", str(user_cache() / "bytecode"))
     return environment
 
 

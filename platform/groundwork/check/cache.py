@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from groundwork.paths import user_cache
 
 
 def cache_root() -> Path:
-    """`$XDG_CACHE_HOME/groundwork`, default `~/.cache/groundwork`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "groundwork"
+    """`$XDG_CACHE_HOME/groundwork`, default `~/.cache/groundwork` (`groundwork.paths.user_cache`)."""
+    return user_cache()
