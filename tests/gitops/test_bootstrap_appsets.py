@@ -32,6 +32,7 @@ CRD_HEAVY = {
     "addon-external-secrets",
     "addon-sealed-secrets",
     "addon-cloudnative-pg",
+    "addon-strimzi",
 }
 # The services and their previews sync server-side too: an unknown field then fails the sync (issue 10).
 SERVER_SIDE = CRD_HEAVY | {"apps", "previews"}
@@ -129,7 +130,9 @@ def test_addons_are_keyed_on_enable_labels(appsets: dict[str, dict[str, Any]]) -
         assert value == "true", name
     labels = {next(iter(_cluster_generator(a)["selector"]["matchLabels"])) for a in addons.values()}
     expected = {"istio", "kube_prometheus_stack", "tempo", "opentelemetry_collector", "loki", "alloy"}
-    assert {f"enable_{x}" for x in expected | {"external_secrets", "sealed_secrets", "cloudnative_pg"}} == labels
+    assert {
+        f"enable_{x}" for x in expected | {"external_secrets", "sealed_secrets", "cloudnative_pg", "strimzi"}
+    } == labels
 
 
 def test_sync_waves_follow_the_layers(appsets: dict[str, dict[str, Any]]) -> None:

@@ -46,7 +46,7 @@ def test_environment_project_is_restricted(env: str) -> None:
     allowed = [d["namespace"] for d in spec["destinations"] if not d["namespace"].startswith("!")]
     denied = {d["namespace"][1:] for d in spec["destinations"] if d["namespace"].startswith("!")}
     assert allowed == ["*"]
-    for namespace in PLATFORM_NAMESPACES | {"default", "external-secrets", "cnpg-system"}:
+    for namespace in PLATFORM_NAMESPACES | {"default", "external-secrets", "cnpg-system", "kafka"}:
         assert namespace in denied or any(
             pattern.endswith("*") and namespace.startswith(pattern[:-1]) for pattern in denied
         ), f"{env} may deploy into {namespace}"
@@ -73,6 +73,7 @@ def test_platform_project_trusts_exactly_the_pinned_chart_repositories() -> None
     assert {d["namespace"] for d in platform["destinations"]} == PLATFORM_NAMESPACES | {
         "external-secrets",
         "cnpg-system",
+        "kafka",
     }
     assert platform["clusterResourceWhitelist"] == [{"group": "*", "kind": "*"}]
 

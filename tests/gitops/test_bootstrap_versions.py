@@ -19,7 +19,7 @@ RENOVATE = REPO_ROOT / "renovate.json"
 
 def test_every_pin_is_exact() -> None:
     pins = load_pins(VERSIONS)
-    assert len(pins) == 14
+    assert len(pins) == 15
     for pin in pins.values():
         assert re.fullmatch(r"\d+\.\d+\.\d+", pin.version), pin
         assert pin.repository.startswith("https://"), pin

@@ -114,17 +114,23 @@ ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, An
             key == ("file", "versions.yaml", "0")
             and before is not None
             and after is not None
-            and before.get("charts") == _without_cnpg_chart(after.get("charts"))
+            and before.get("charts") == _without_operator_charts(after.get("charts"))
             and set(after) - set(before) == {"tools"}
         ),
     ),
-    "cloudnative-pg-addon": (
-        "the CloudNativePG operator is an add-on (issue 16): its ApplicationSet, values and namespace cnpg-system "
-        "are added, its chart pinned in gitops/versions.yaml (charts.cloudnative_pg); the platform project trusts "
-        "its chart repository and deploys into cnpg-system, and no environment's services may",
+    "operator-addons-for-state-and-events": (
+        "the CloudNativePG and Strimzi operators are add-ons (issue 16): their ApplicationSets, values and "
+        "namespaces cnpg-system and kafka are added, their charts pinned in gitops/versions.yaml "
+        "(charts.cloudnative_pg, charts.strimzi); the platform project trusts their chart repositories and deploys "
+        "into their namespaces, and no environment's services may",
         lambda key, before, after: (
-            (before is None and key in CNPG_ADDED)
-            or (key[0] == "AppProject" and before is not None and after is not None and _without_cnpg(after) == before)
+            (before is None and key in OPERATORS_ADDED)
+            or (
+                key[0] == "AppProject"
+                and before is not None
+                and after is not None
+                and _without_operators(after) == before
+            )
         ),
     ),
     "tempo-jaeger-receiver-kept": (
@@ -164,25 +170,29 @@ ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, An
 }
 
 VERSION_LABEL = "app.kubernetes.io/version"
-CNPG_NAMESPACE = "cnpg-system"
-CNPG_REPOSITORY = "https://cloudnative-pg.github.io/charts"
-CNPG_ADDED = {
+OPERATOR_NAMESPACES = {"cnpg-system", "kafka"}
+OPERATOR_REPOSITORIES = {"https://cloudnative-pg.github.io/charts", "https://strimzi.io/charts/"}
+OPERATOR_CHARTS = {"cloudnative_pg", "strimzi"}
+OPERATORS_ADDED = {
     ("file", "addons/cloudnative-pg/values.yaml", "0"),
-    ("Namespace", "", CNPG_NAMESPACE),
+    ("file", "addons/strimzi/values.yaml", "0"),
+    ("Namespace", "", "cnpg-system"),
+    ("Namespace", "", "kafka"),
     ("ApplicationSet", "argocd", "addon-cloudnative-pg"),
+    ("ApplicationSet", "argocd", "addon-strimzi"),
 }
 
 
-def _without_cnpg_chart(charts: Any) -> Any:
-    return {k: v for k, v in charts.items() if k != "cloudnative_pg"} if isinstance(charts, dict) else charts
+def _without_operator_charts(charts: Any) -> Any:
+    return {k: v for k, v in charts.items() if k not in OPERATOR_CHARTS} if isinstance(charts, dict) else charts
 
 
-def _without_cnpg(project: dict[str, Any]) -> dict[str, Any]:
-    """An AppProject without the cnpg-system destination (allowed or denied) and the operator's chart repository."""
+def _without_operators(project: dict[str, Any]) -> dict[str, Any]:
+    """An AppProject without the operators' destinations (allowed or denied) and chart repositories."""
     body = copy.deepcopy(project)
     spec = body["spec"]
-    spec["destinations"] = [d for d in spec["destinations"] if d["namespace"].lstrip("!") != CNPG_NAMESPACE]
-    spec["sourceRepos"] = [r for r in spec["sourceRepos"] if r != CNPG_REPOSITORY]
+    spec["destinations"] = [d for d in spec["destinations"] if d["namespace"].lstrip("!") not in OPERATOR_NAMESPACES]
+    spec["sourceRepos"] = [r for r in spec["sourceRepos"] if r not in OPERATOR_REPOSITORIES]
     return body
 
 
