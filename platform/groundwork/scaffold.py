@@ -53,6 +53,7 @@ class DeployAnswers:
 
     consumers: tuple[str, ...] = field(default=())
     expose: bool | None = None
+    database_cluster: bool | None = None
     public_host: str | None = None
     image_tag: str | None = None
     image_digest: str | None = None

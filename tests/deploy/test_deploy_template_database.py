@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,60 @@ def test_database_none_renders_none_of_it(stateless: RenderedApp, env: str) -> N
     assert "checkov.io/skip1" not in _annotations(stateless.deployment(env))
     assert not (stateless.path / "database").exists()
     assert not list(stateless.path.glob("overlays/*/database.yaml"))
+
+
+def test_database_cluster_false_leaves_the_database_out_of_the_entry(tmp_path: Path) -> None:
+    """database=postgres with database_cluster=false (a cluster without the operator): no Cluster, no Job, no
+    credentials; the service's code still is database=postgres."""
+    app = _render(tmp_path, {**STATEFUL, "database_cluster": False})
+    answers = yaml.safe_load((app.path / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert (answers["database"], answers["database_cluster"]) == ("postgres", False)
+    for env in ENVS:
+        assert {d["kind"] for d in app.built(env)}.isdisjoint({"Cluster", "Job"})
+        assert "APP_DATABASE_URL" not in {e["name"] for e in app.container(env)["env"]}
+    assert not (app.path / "database").exists()
+    assert "## Database" not in (app.path / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("flag", ["--database-cluster", "--no-database-cluster"])
+def test_groundwork_new_service_passes_the_choice_to_the_entry(tmp_path: Path, flag: str) -> None:
+    for part in ("catalog-info.yaml", "catalog", "gitops"):
+        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copy2
+        copy(REPO / part, tmp_path / part)
+    gitops = tmp_path / "gitops"
+    argv = ["new", "service", "ledger", "--team", "team-payments", "--domain", "payments", "--database", "postgres"]
+    argv += [
+        flag,
+        "--gitops",
+        str(gitops),
+        "--dest",
+        str(tmp_path / "ledger"),
+        "--no-lock",
+        "--no-git",
+        "--ref",
+        "HEAD",
+    ]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert run(argv) == 0, err.getvalue()
+    entry = gitops / "apps" / "ledger"
+    assert (entry / "database" / "cluster.yaml").is_file() == (flag == "--database-cluster")
+    assert (tmp_path / "ledger" / "alembic.ini").is_file()  # the service itself is database=postgres either way
+
+
+def test_the_fleets_stateful_entries_carry_no_cluster_for_the_sandbox() -> None:
+    """The Docker-free sandbox (issue 10) runs no CloudNativePG operator: a Cluster in a committed fleet entry would
+    never be Healthy and would hold every sync. The fleet is seeded with --no-database-cluster (scripts/seed-fleet),
+    and its answers keep it so for `copier update`."""
+    stateful = []
+    for answers_file in sorted((REPO / "gitops" / "apps").glob("*/.copier-answers.yml")):
+        answers = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
+        if answers.get("database") == "postgres":
+            stateful.append(answers_file.parent.name)
+            assert answers.get("database_cluster") is False, answers_file
+            assert not (answers_file.parent / "database").exists()
+    assert stateful == ["inventory", "notification", "order", "payment"]
+    assert "--no-database-cluster" in (REPO / "scripts" / "seed-fleet").read_text(encoding="utf-8")
 
 
 def _gate(root: Path) -> tuple[int, dict[str, Any]]:

@@ -30,6 +30,7 @@ _OPTION_FOR_QUESTION = {
     "events": "--events",
     "publishes": "--publishes",
     "consumes": "--consumes",
+    "database_cluster": "--database-cluster/--no-database-cluster",
     "public_host": "--public-host",
     "image_tag": "--image-tag",
     "image_digest": "--image-digest",
@@ -66,6 +67,13 @@ def new_service(
         bool | None, typer.Option("--expose/--no-expose", help="Serve it through the ingress gateway.")
     ] = None,
     public_host: Annotated[str | None, typer.Option("--public-host", help="Host name when exposed.")] = None,
+    database_cluster: Annotated[
+        bool | None,
+        typer.Option(
+            "--database-cluster/--no-database-cluster",
+            help="With --database postgres: its own Cluster, credentials and migrations in the entry (default).",
+        ),
+    ] = None,
     image_tag: Annotated[str | None, typer.Option("--image-tag", help="Image tag dev runs first.")] = None,
     image_digest: Annotated[
         str | None, typer.Option("--image-digest", help="sha256 digest of the first release (staging/prod).")
@@ -140,6 +148,7 @@ def new_service(
     deploy_options = {
         "--consumers": consumers or None,
         "--expose/--no-expose": expose,
+        "--database-cluster/--no-database-cluster": database_cluster,
         "--public-host": public_host,
         "--image-tag": image_tag,
         "--image-digest": image_digest,
@@ -165,6 +174,7 @@ def new_service(
         extras = DeployAnswers(
             consumers=_names(consumers),
             expose=expose,
+            database_cluster=database_cluster,
             public_host=public_host,
             image_tag=image_tag,
             image_digest=image_digest,
