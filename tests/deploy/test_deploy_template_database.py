@@ -129,6 +129,10 @@ def test_migrations_run_before_the_rollout_with_the_service_image(app: RenderedA
 
 
 def test_only_the_service_the_operator_and_prometheus_reach_the_database(app: RenderedApp) -> None:
+    monitor = one(app.built("prod"), "PodMonitor", "order-api-db")
+    assert monitor["metadata"]["namespace"] == "order-api"
+    assert monitor["spec"]["selector"] == {"matchLabels": {"cnpg.io/cluster": "order-api-db"}}
+    assert [e["port"] for e in monitor["spec"]["podMetricsEndpoints"]] == ["metrics"]
     policy = one(app.built("prod"), "NetworkPolicy", "order-api-db-ingress")
     assert policy["spec"]["podSelector"] == {"matchLabels": {"cnpg.io/cluster": "order-api-db"}}
     rules = {
