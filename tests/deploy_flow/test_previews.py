@@ -55,9 +55,9 @@ def project() -> dict[str, Any]:
     return found
 
 
-def params(service: str) -> dict[str, str]:
+def params(service: str, apps: Path = APPS) -> dict[str, str]:
     """What the generators yield for one pull request of `service` (cluster, deploy answers, pull request)."""
-    answers = yaml.safe_load((APPS / service / ".copier-answers.yml").read_text())
+    answers = yaml.safe_load((apps / service / ".copier-answers.yml").read_text())
     return {
         ".service_name": answers["service_name"],
         ".container_registry": answers["container_registry"],
@@ -82,12 +82,13 @@ def fill(node: Any, values: dict[str, str]) -> Any:
     return node
 
 
-def render_preview(application: dict[str, Any], tmp_path: Path) -> list[dict[str, Any]]:
-    """The Application's source as Argo CD renders it: a copy of the overlay, its kustomization edited the way
-    `kustomize edit set namespace` / `set image NAME=NEW:TAG` and inline patches edit it."""
+def render_preview(application: dict[str, Any], tmp_path: Path, root: Path = REPO_ROOT) -> list[dict[str, Any]]:
+    """The Application's source as Argo CD renders it: a copy of the overlay (of the platform repository `root`),
+    its kustomization edited the way `kustomize edit set namespace` / `set image NAME=NEW:TAG` and inline patches
+    edit it."""
     source = application["spec"]["source"]
     app_folder = Path(source["path"]).parent.parent
-    shutil.copytree(REPO_ROOT / app_folder, tmp_path / app_folder)
+    shutil.copytree(root / app_folder, tmp_path / app_folder)
     shutil.copytree(REPO_ROOT / "gitops" / "components", tmp_path / "gitops" / "components")  # what every app uses
     overlay = tmp_path / source["path"]
     options = source["kustomize"]
@@ -142,6 +143,35 @@ def test_a_preview_renders_into_its_own_namespace_within_the_project(
     assert any(fnmatch.fnmatch(namespace, pattern) for pattern in allowed)
     assert not any(fnmatch.fnmatch(namespace, pattern) for pattern in denied)
     # The workload keeps its AuthorizationPolicy and NetworkPolicy in the new namespace (the native checks).
+    assert run_native_checks({f"{namespace}.yaml": documents}) == []
+
+
+def test_a_preview_of_a_stateful_service_gets_a_database_of_its_own(
+    appset: dict[str, Any], project: dict[str, Any], tmp_path: Path
+) -> None:
+    """database=postgres: the preview runs the pull request's image against a CloudNativePG Cluster of its own in
+    its namespace (migrated by the Job, with that image), never the service's; the project admits all of it."""
+    import copier
+
+    entry = tmp_path / "platform" / "gitops" / "apps" / "ledger"
+    shutil.copytree(REPO_ROOT / "gitops" / "components", tmp_path / "platform" / "gitops" / "components")
+    answers = {"template": "deploy", "service_name": "ledger", "owner_team": "team-money", "domain": "finance"}
+    copier.run_copy(
+        str(REPO_ROOT), entry, data={**answers, "database": "postgres"}, defaults=True, quiet=True, vcs_ref="HEAD"
+    )
+    application = fill(appset["spec"]["template"], params("ledger", entry.parent))
+    documents = render_preview(application, tmp_path / "out", tmp_path / "platform")
+    namespace = f"ledger-pr-{NUMBER}"
+    (cluster,) = [d for d in documents if d["kind"] == "Cluster"]
+    assert (cluster["metadata"]["namespace"], cluster["metadata"]["name"]) == (namespace, "ledger-db")
+    (job,) = [d for d in documents if d["kind"] == "Job"]
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == f"ghcr.io/acme/ledger:{HEAD_SHA}"
+    spec = project["spec"]
+    admitted = {
+        (k["group"], k["kind"]) for k in [*spec["namespaceResourceWhitelist"], *spec["clusterResourceWhitelist"]]
+    }
+    kinds = {(_group(d["apiVersion"]), d["kind"]) for d in documents}
+    assert kinds <= admitted, kinds - admitted
     assert run_native_checks({f"{namespace}.yaml": documents}) == []
 
 

@@ -122,7 +122,8 @@ ALLOWED: dict[str, tuple[str, Callable[[Key, dict[str, Any] | None, dict[str, An
         "the CloudNativePG and Strimzi operators are add-ons (issue 16): their ApplicationSets, values and "
         "namespaces cnpg-system and kafka are added, their charts pinned in gitops/versions.yaml "
         "(charts.cloudnative_pg, charts.strimzi); the platform project trusts their chart repositories and deploys "
-        "into their namespaces, and no environment's services may",
+        "into their namespaces, and no environment's services may; a preview of a database=postgres service gets "
+        "its own Cluster, migrations Job and PodMonitor (the preview project admits these three kinds)",
         lambda key, before, after: (
             (before is None and key in OPERATORS_ADDED)
             or (
@@ -173,6 +174,11 @@ VERSION_LABEL = "app.kubernetes.io/version"
 OPERATOR_NAMESPACES = {"cnpg-system", "kafka"}
 OPERATOR_REPOSITORIES = {"https://cloudnative-pg.github.io/charts", "https://strimzi.io/charts/"}
 OPERATOR_CHARTS = {"cloudnative_pg", "strimzi"}
+PREVIEW_DATABASE = [
+    {"group": "postgresql.cnpg.io", "kind": "Cluster"},
+    {"group": "batch", "kind": "Job"},
+    {"group": "monitoring.coreos.com", "kind": "PodMonitor"},
+]
 OPERATORS_ADDED = {
     ("file", "addons/cloudnative-pg/values.yaml", "0"),
     ("file", "addons/strimzi/values.yaml", "0"),
@@ -193,6 +199,10 @@ def _without_operators(project: dict[str, Any]) -> dict[str, Any]:
     spec = body["spec"]
     spec["destinations"] = [d for d in spec["destinations"] if d["namespace"].lstrip("!") not in OPERATOR_NAMESPACES]
     spec["sourceRepos"] = [r for r in spec["sourceRepos"] if r not in OPERATOR_REPOSITORIES]
+    if "namespaceResourceWhitelist" in spec:  # the preview project admits a preview's own database
+        spec["namespaceResourceWhitelist"] = [
+            k for k in spec["namespaceResourceWhitelist"] if k not in PREVIEW_DATABASE
+        ]
     return body
 
 
