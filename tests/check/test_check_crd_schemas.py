@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from groundwork.check.validate import crd_schemas
-from groundwork.errors import GroundworkError
+from groundwork.errors import GroundworkError, ToolMissing
 
 CRD = {
     "apiVersion": "apiextensions.k8s.io/v1",
@@ -103,3 +103,10 @@ def test_the_dispatcher_routes_cloudnative_pg_kinds_here() -> None:
     assert not crd_schemas.handles("postgresql.cnpg.io")
     assert not crd_schemas.handles("apps/v1")
     assert crd_schemas.rule_for("postgresql.cnpg.io/v1") == "cloudnative-pg-schema"
+
+
+def test_without_go_the_module_cannot_be_read_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(crd_schemas.shutil, "which", lambda name: None)
+    with pytest.raises(ToolMissing, match=r"^go is needed to read the CRDs of tools\.cloudnative_pg") as raised:
+        crd_schemas.CrdSchemas().errors(_cluster(instances=1))
+    assert "\n" not in str(raised.value)

@@ -9,6 +9,7 @@ word, so every object schema with `properties` and without `x-kubernetes-preserv
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import GroundworkError, ToolMissing
 
 MAX_ERRORS_PER_DOCUMENT = 5
 
@@ -49,6 +50,11 @@ def module_dir(tool: str) -> Path:
     from groundwork.paths import find_template_root
     from groundwork.sandbox.toolchain import Toolchain
 
+    if shutil.which("go") is None:
+        raise ToolMissing(
+            f"go is needed to read the CRDs of tools.{tool} (gitops/versions.yaml) but is not installed",
+            "install Go 1.26 or later (apt-get install golang-go)",
+        )
     return Toolchain.for_repository(find_template_root()).source_dir(tool)
 
 
