@@ -11,6 +11,7 @@ import yaml
 from groundwork.check.validate import crd_schemas
 from groundwork.errors import GroundworkError, ToolMissing
 
+REPO = Path(__file__).resolve().parents[2]
 CRD = {
     "apiVersion": "apiextensions.k8s.io/v1",
     "kind": "CustomResourceDefinition",
@@ -110,3 +111,18 @@ def test_without_go_the_module_cannot_be_read_and_says_so(monkeypatch: pytest.Mo
     with pytest.raises(ToolMissing, match=r"^go is needed to read the CRDs of tools\.cloudnative_pg") as raised:
         crd_schemas.CrdSchemas().errors(_cluster(instances=1))
     assert "\n" not in str(raised.value)
+
+
+def test_the_checked_repositorys_pin_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As for helm: the module version the checked repository pins, else the groundwork checkout's."""
+    from groundwork.sandbox.toolchain import Toolchain
+
+    monkeypatch.setattr(Toolchain, "source_dir", lambda self, name: Path(self.pin(name).version))
+    own = tmp_path / "own"
+    (own / "gitops").mkdir(parents=True)
+    (own / "gitops" / "versions.yaml").write_text(
+        "tools:\n  cloudnative_pg:\n    module: github.com/cloudnative-pg/cloudnative-pg\n    version: v1.29.1\n"
+    )
+    assert crd_schemas.module_dir("cloudnative_pg", own) == Path("v1.29.1")
+    pinned = yaml.safe_load((REPO / "gitops" / "versions.yaml").read_text())["tools"]["cloudnative_pg"]["version"]
+    assert crd_schemas.module_dir("cloudnative_pg", tmp_path / "no-pins") == Path(pinned)

@@ -67,7 +67,7 @@ def judge_targets(
     kubectl = find_kubectl()
     promtool = find_promtool()
     policies = find_policies(root)
-    judge = SchemaJudge(options.kubernetes_version, options.cache)
+    judge = SchemaJudge(options.kubernetes_version, options.cache, root)
     report = Report(root=root, targets=targets)
     started = time.monotonic()
 

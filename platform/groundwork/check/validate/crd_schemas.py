@@ -1,7 +1,8 @@
 """Operator kinds judged against their upstream CRDs' OpenAPI schemas, made strict (unknown fields rejected).
 
 CloudNativePG's kinds (`postgresql.cnpg.io`: Cluster, ...) come from `config/crd/bases/` of its Go module, at the
-version `tools.cloudnative_pg` of gitops/versions.yaml pins (the operator the `cloudnative_pg` chart installs),
+version `tools.cloudnative_pg` of gitops/versions.yaml pins (the checked repository's, else the groundwork
+checkout's; the operator the `cloudnative_pg` chart installs),
 fetched once with `go mod download` (`groundwork.sandbox.toolchain`). A CRD schema allows unknown fields wherever
 it does not say `additionalProperties`; as the API server prunes them silently, a typo would vanish without a
 word, so every object schema with `properties` and without `x-kubernetes-preserve-unknown-fields` is closed here.
@@ -9,6 +10,7 @@ word, so every object schema with `properties` and without `x-kubernetes-preserv
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from collections.abc import Callable, Mapping
@@ -45,8 +47,9 @@ def rule_for(api_version: str) -> str:
     return GROUPS[api_version.split("/", 1)[0]].rule
 
 
-def module_dir(tool: str) -> Path:
-    """The pinned module's files: the checked repository's pin is not known here, so the groundwork checkout's."""
+def module_dir(tool: str, root: Path | None = None) -> Path:
+    """The pinned module's files: the pin of the checked repository `root` when its versions file has one, else
+    that of the groundwork checkout the gate runs from (as for helm, `check/helm/stage.py`)."""
     from groundwork.paths import find_template_root
     from groundwork.sandbox.toolchain import Toolchain
 
@@ -55,7 +58,12 @@ def module_dir(tool: str) -> Path:
             f"go is needed to read the CRDs of tools.{tool} (gitops/versions.yaml) but is not installed",
             "install Go 1.26 or later (apt-get install golang-go)",
         )
-    return Toolchain.for_repository(find_template_root()).source_dir(tool)
+    for repository in [*([root] if root is not None else []), find_template_root()]:
+        with contextlib.suppress(GroundworkError):
+            toolchain = Toolchain.for_repository(repository)
+            if tool in toolchain.pins:
+                return toolchain.source_dir(tool)
+    raise GroundworkError(f"no versions file pins tools.{tool}", f"add tools.{tool} to gitops/versions.yaml")
 
 
 def strict(schema: Any) -> Any:
@@ -98,6 +106,7 @@ class CrdSchemas:
     """Validators for the operator kinds, built on first use (the module is fetched then) and reused."""
 
     def __init__(self, locate: Callable[[str], Path] = module_dir) -> None:
+        """`locate(tool)` is the folder of the pinned module (`module_dir`, or a test's folder)."""
         self._locate = locate
         self._schemas: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         self._validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}

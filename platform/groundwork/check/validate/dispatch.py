@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,10 +20,12 @@ class SchemaJudge:
     `finish` validates those in one node process.
     """
 
-    def __init__(self, kubernetes_version: str = core.KUBERNETES_VERSION, cache: Path | None = None) -> None:
+    def __init__(
+        self, kubernetes_version: str = core.KUBERNETES_VERSION, cache: Path | None = None, root: Path | None = None
+    ) -> None:
         self.core = core.CoreSchemas(kubernetes_version)
         self.models = models.ModelSchemas()
-        self.crds = crd_schemas.CrdSchemas()
+        self.crds = crd_schemas.CrdSchemas(functools.partial(crd_schemas.module_dir, root=root))
         self.cache = cache
         self.core_rule = f"k8s-{self.core.minor}-strict"
         self._node: list[Document] = []
