@@ -4,6 +4,16 @@ reads as an empty one, so a check reports what is missing instead of failing on 
 from collections.abc import Mapping
 from typing import Any
 
+import yaml
+
+# libyaml's loader where PyYAML was built with it: the same objects, about ten times faster than pure Python.
+FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """One YAML document, as `yaml.safe_load` reads it."""
+    return yaml.load(text, Loader=FastLoader)  # noqa: S506 (a safe loader)
+
 
 def as_mapping(value: object) -> Mapping[str, Any]:
     """`value` if it is a mapping, else an empty one."""

@@ -1,6 +1,8 @@
 """Run promtool over every PrometheusRule: one `check rules` over all rules files, then `test rules` over the
 generated unit tests (split across the workers). Identical rule sets (the same rules and SLO, e.g. an app
-whose overlays do not touch its rules) are checked once and reported for every place they appear."""
+whose overlays do not touch its rules) are checked once and reported for every place they appear; so are the
+rule sets of services that differ only by the service's own name (rules/canonical.py), with each finding
+naming its own service."""
 
 from __future__ import annotations
 
@@ -21,9 +23,10 @@ import yaml
 from groundwork.check.errors import ToolBroken, ToolMissing
 from groundwork.check.goenv import go_env
 from groundwork.check.model import Document, Finding, Stage
+from groundwork.check.rules.canonical import canonical, rename
 from groundwork.check.rules.slo import Slo, read_slo
-from groundwork.check.rules.synth import OUTAGE_QUERY, RuleTests, synthesize
-from groundwork.parsed import as_list, as_mapping
+from groundwork.check.rules.synth import CONSTANT_VALUES, OUTAGE_QUERY, RuleTests, synthesize
+from groundwork.parsed import as_list, as_mapping, load_yaml
 from groundwork.paths import ADDONS_DIR, DASHBOARDS_ADDON, OVERLAYS_DIR, SLO_RULES_FILE
 
 RULE_CHECK = "promtool-check-rules"
@@ -57,6 +60,7 @@ class _RuleSet:
     groups: list[Any]
     slo: Slo
     testable: bool = True
+    service: str | None = None  # the service whose rules `groups` are, when the set holds others renamed
     documents: list[Document] = field(default_factory=list)
     tests: RuleTests | None = None
 
@@ -118,24 +122,37 @@ def _test_findings(rule_set: _RuleSet, lines: list[str]) -> list[Finding]:
 
 
 def _rule_sets(documents: Any) -> list[_RuleSet]:
-    """One set per distinct (rules, SLO). A service's rules are judged together with the fleet's SLO rules, which
-    turn its recorded objectives into error ratios and alerts; the fleet's rules alone alert on no service."""
+    """One set per distinct (rules, SLO), a service's rules with its name taken out where that is sound. A
+    service's rules are judged together with the fleet's SLO rules, which turn its recorded objectives into error
+    ratios and alerts; the fleet's rules alone alert on no service."""
     sets: dict[str, _RuleSet] = {}
     slos: dict[Path, Slo] = {}
+    fleets: dict[Path, list[Any]] = {}
+    keys: dict[str, tuple[str, bool]] = {}  # an overlay's rules as rendered -> (key, renamed): overlays repeat
     for document in documents:
         spec = document.body.get("spec")
         groups = spec.get("groups") if isinstance(spec, dict) else None
         if not isinstance(groups, list):
             continue  # the schema stage reports a PrometheusRule without spec.groups
-        if document.target.service:
-            groups = _with_fleet_rules(groups, fleet_slo_groups(_app_dir(document.target.path).parent.parent))
         app_dir = _app_dir(document.target.path)
+        if document.target.service:
+            gitops = app_dir.parent.parent
+            if gitops not in fleets:
+                fleets[gitops] = fleet_slo_groups(gitops)
+            groups = _with_fleet_rules(groups, fleets[gitops])
         if app_dir not in slos:
             slos[app_dir] = read_slo(app_dir)
         slo = slos[app_dir]
-        key = hashlib.sha256(json.dumps([groups, repr(slo)], sort_keys=True, default=str).encode()).hexdigest()
+        testable = not _is_fleet_slo(document)
+        service = document.target.app if document.target.service else None
+        literal = json.dumps([groups, repr(slo), testable, service], sort_keys=True, default=str)
+        if literal not in keys:
+            form = canonical(groups, service, CONSTANT_VALUES) if service else None
+            shown = json.dumps([form, repr(slo), testable], sort_keys=True, default=str) if form else literal
+            keys[literal] = (hashlib.sha256(shown.encode()).hexdigest(), form is not None)
+        key, renamed = keys[literal]
         if key not in sets:
-            sets[key] = _RuleSet(f"r{len(sets)}.rules.yaml", groups, slo, testable=not _is_fleet_slo(document))
+            sets[key] = _RuleSet(f"r{len(sets)}.rules.yaml", groups, slo, testable, service if renamed else None)
         sets[key].documents.append(document)
     return list(sets.values())
 
@@ -143,7 +160,7 @@ def _rule_sets(documents: Any) -> list[_RuleSet]:
 def fleet_slo_groups(gitops: Path) -> list[Any]:
     """The rule groups of gitops/addons/dashboards/slo-rules.yaml; none when the tree has no such file."""
     try:
-        document = yaml.safe_load((gitops / ADDONS_DIR / DASHBOARDS_ADDON / SLO_RULES_FILE).read_text(encoding="utf-8"))
+        document = load_yaml((gitops / ADDONS_DIR / DASHBOARDS_ADDON / SLO_RULES_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []  # absent, or reported by the render stage of its own target
     groups = as_mapping(as_mapping(document).get("spec")).get("groups")
@@ -243,4 +260,15 @@ def _report(rule_set: _RuleSet, rule: str, lines: list[str]) -> list[Finding]:
     message = " ".join(" ".join(lines).split())
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 3] + "..."
-    return [Finding.about(document, Stage.RULES, rule, message or "failed") for document in rule_set.documents]
+    message = message or "failed"
+    return [
+        Finding.about(document, Stage.RULES, rule, _for(message, rule_set.service, document))
+        for document in rule_set.documents
+    ]
+
+
+def _for(message: str, service: str | None, document: Document) -> str:
+    """A message about the set's own service, told about the service of `document` (the same rules renamed)."""
+    if service is None or document.target.app == service:
+        return message
+    return rename(message, service, document.target.app)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from groundwork.parsed import load_yaml
 from groundwork.paths import ANSWERS_FILE
 
 
@@ -23,7 +24,7 @@ class Slo:
 def read_slo(app_dir: Path) -> Slo:
     """The SLO answers of the service rendered into `app_dir`; an empty Slo when there are none."""
     try:
-        answers = yaml.safe_load((app_dir / ANSWERS_FILE).read_text(encoding="utf-8"))
+        answers = load_yaml((app_dir / ANSWERS_FILE).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return Slo()
     if not isinstance(answers, dict):

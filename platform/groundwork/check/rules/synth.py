@@ -28,6 +28,15 @@ OUTAGE_QUERY = "max by (alertname) (ALERTS{"
 BAD_STATUS, GOOD_STATUS = "500", "200"
 # Values for contract labels the rules filter with a regex or a negative matcher, tried in order.
 LABEL_CANDIDATES = {"route": ["/v1/items", "/"], "method": ["GET", "POST"]}
+FALLBACK_VALUE = "x"
+# Every label value the tests choose of their own accord (not read from the rules).
+CONSTANT_VALUES = (
+    BAD_STATUS,
+    GOOD_STATUS,
+    FALLBACK_VALUE,
+    "+Inf",
+    *(v for vs in LABEL_CANDIDATES.values() for v in vs),
+)
 
 _TOKEN = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 _SELECTOR = re.compile(r"\b(" + "|".join(sorted(CONTRACT_METRICS, key=len, reverse=True)) + r")\s*\{([^}]*)\}")
@@ -141,10 +150,10 @@ def _satisfying(matchers: Sequence[tuple[str, str]], preferred: Sequence[str]) -
     for op, value in matchers:
         if op == "=~":
             candidates += [part for part in value.split("|") if re.fullmatch(r"[\w./:-]+", part)]
-    for candidate in [*candidates, "x"]:
+    for candidate in [*candidates, FALLBACK_VALUE]:
         if all(_matches(op, value, candidate) for op, value in matchers):
             return candidate
-    return "x"
+    return FALLBACK_VALUE
 
 
 def _matches(op: str, value: str, candidate: str) -> bool:
