@@ -24,9 +24,7 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,24 +33,18 @@ from typing import Any
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "service")]
+sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests"), str(REPO / "tests" / "service")]
 
-from aiokafka import AIOKafkaConsumer  # noqa: E402
+from outbox import in_scratch, percentile, relay_latencies  # noqa: E402
 from support.fleet import _run, clean_environment  # noqa: E402
 from support.saga import FINAL, SAGA, TOPICS, Saga, render_saga  # noqa: E402
 
-from runtime_wheel import runtime_wheels  # noqa: E402
 from servers import KafkaBroker, PostgresServer  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 EVENTS_PER_ORDER = 5  # order.placed, stock.reserved, order.payment-requested, payment.charged, order.confirmed
 CUSTOMERS = 50
 SKU = "bench-sku"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def place(url: str, orders: int, concurrency: int, first: int) -> list[str]:
@@ -73,30 +65,6 @@ async def place(url: str, orders: int, concurrency: int, first: int) -> list[str
     return ids
 
 
-async def relay_latencies(bootstrap: str, count: int, ready: asyncio.Event) -> list[float]:
-    """Seconds from each event's transaction (ce_time) to its arrival here, for `count` events of the saga."""
-    topics = sorted({topic for publishes, _ in TOPICS.values() for topic in publishes})
-    consumer = AIOKafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, group_id=f"bench-{time.monotonic_ns()}", auto_offset_reset="latest"
-    )
-    await consumer.start()
-    seen: list[float] = []
-    try:
-        await consumer.getmany(timeout_ms=1000)  # joined, positioned at the end: only the measured load counts
-        ready.set()
-        async with asyncio.timeout(600):
-            while len(seen) < count:
-                batch = await consumer.getmany(timeout_ms=500)
-                arrived = datetime.now(UTC)
-                for messages in batch.values():
-                    for message in messages:
-                        written = datetime.fromisoformat(dict(message.headers)["ce_time"].decode())
-                        seen.append((arrived - written).total_seconds())
-    finally:
-        await consumer.stop()
-    return seen
-
-
 def wait_final(saga: Saga, ids: list[str], deadline_seconds: float = 900) -> float:
     """Poll order's database until every order in `ids` ended; the monotonic time it was seen."""
     listed = ", ".join(f"'{order_id}'" for order_id in ids)
@@ -111,7 +79,10 @@ def wait_final(saga: Saga, ids: list[str], deadline_seconds: float = 900) -> flo
 
 async def measured(saga: Saga, args: argparse.Namespace) -> tuple[float, float, list[str], list[float]]:
     ready = asyncio.Event()
-    reader = asyncio.create_task(relay_latencies(saga.broker.bootstrap_servers, args.orders * EVENTS_PER_ORDER, ready))
+    topics = sorted({topic for publishes, _ in TOPICS.values() for topic in publishes})
+    group = f"bench-{time.monotonic_ns()}"
+    count = args.orders * EVENTS_PER_ORDER
+    reader = asyncio.create_task(relay_latencies(saga.broker.bootstrap_servers, topics, count, group, ready))
     await ready.wait()
     started = time.monotonic()
     ids = await place(saga.url("order"), args.orders, args.concurrency, first=1000)
@@ -125,13 +96,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    # The services render this checkout's template, which pins this checkout's groundwork-runtime.
-    os.environ["UV_FIND_LINKS"] = str(runtime_wheels())
-    work = Path(tempfile.mkdtemp(prefix="groundwork-bench-saga-"))
-    try:
-        return run(args, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return in_scratch("groundwork-bench-saga-", lambda work: run(args, work))
 
 
 def run(args: argparse.Namespace, work: Path) -> int:

@@ -17,11 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,14 +27,13 @@ from typing import Any
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "service")]
+sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests"), str(REPO / "tests" / "service")]
 
 import support.fleet  # noqa: E402
-from aiokafka import AIOKafkaConsumer  # noqa: E402
+from outbox import in_scratch, percentile, relay_latencies  # noqa: E402
 from support.fleet import RenderedService, ServiceProcess, _run, clean_environment  # noqa: E402
 from support.state import own_database, render_stateful_service  # noqa: E402
 
-from runtime_wheel import runtime_wheels  # noqa: E402
 from servers import KafkaBroker, PostgresServer  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -77,38 +73,16 @@ async def load(url: str, requests: int, concurrency: int) -> tuple[float, list[f
     return requests / elapsed, latencies
 
 
-async def relay_latencies(bootstrap: str, topic: str, count: int, group: str) -> list[float]:
-    """Seconds from each event's transaction (ce_time) to its arrival here, for `count` events."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="latest")
-    await consumer.start()
-    seen: list[float] = []
-    try:
-        async with asyncio.timeout(300):
-            while len(seen) < count:
-                batch = await consumer.getmany(timeout_ms=500)
-                arrived = datetime.now(UTC)
-                for messages in batch.values():
-                    for message in messages:
-                        written = datetime.fromisoformat(dict(message.headers)["ce_time"].decode())
-                        seen.append((arrived - written).total_seconds())
-    finally:
-        await consumer.stop()
-    return seen
-
-
 async def load_and_consume(
     url: str, args: argparse.Namespace, bootstrap: str, round_: int
 ) -> tuple[float, list[float], list[float]]:
     """The load, with a consumer reading its events as they arrive (from the topic's end: not the warm-up's)."""
-    reader = asyncio.create_task(relay_latencies(bootstrap, "ledger.events", args.requests, f"bench-{round_}"))
+    reader = asyncio.create_task(
+        relay_latencies(bootstrap, ["ledger.events"], args.requests, f"bench-{round_}", limit_seconds=300)
+    )
     await asyncio.sleep(2.0)  # the reader has joined its group before the first measured write
     rate, latencies = await load(url, args.requests, args.concurrency)
     return rate, latencies, await reader
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def main() -> int:
@@ -117,13 +91,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    # The services render this checkout's template, which pins this checkout's groundwork-runtime.
-    os.environ["UV_FIND_LINKS"] = str(runtime_wheels())
-    work = Path(tempfile.mkdtemp(prefix="groundwork-bench-state-"))
-    try:
-        return run(args, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return in_scratch("groundwork-bench-state-", lambda work: run(args, work))
 
 
 def run(args: argparse.Namespace, work: Path) -> int:
