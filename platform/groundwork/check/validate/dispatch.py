@@ -43,7 +43,8 @@ class SchemaJudge:
                 node.append(document)
                 continue
             if core.is_core(api_version):
-                errors, rule = self.core.errors(document.body), self.core_rule
+                name = document.target.app if document.target.service else None
+                errors, rule = self.core.errors(document.body, name), self.core_rule
             elif models.handles(api_version):
                 errors, rule = self.models.errors(document.body), _model_rule(api_version)
             elif crd_schemas.handles(api_version):
