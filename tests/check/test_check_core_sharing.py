@@ -92,3 +92,14 @@ def test_without_a_name_identical_documents_are_validated_once(validations: list
     assert core.errors(_deployment("alpha")) == core.errors(_deployment("alpha")) == []
     core.errors(_deployment("beta"))
     assert validations[0] == 2
+
+
+def test_a_document_json_cannot_tell_apart_is_validated_on_its_own(validations: list[int]) -> None:
+    """A number as a key reads as a string in JSON: such a document shares no verdict."""
+    core = CoreSchemas()
+    strings = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"1": "x"}}
+    numbers = {**strings, "data": {1: "x"}}
+    core.errors(strings)
+    core.errors(numbers)
+    core.errors(numbers)
+    assert validations[0] == 3

@@ -67,7 +67,9 @@ class CoreSchemas:
         validator = self._validator(api_version, kind)
         if validator is None:
             return None
-        text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+        if not _plain(body):  # a YAML timestamp, a number as a key: JSON text would not tell it apart
+            return _sorted([_Error.of(e) for e in validator.iter_errors(body)])
+        text = json.dumps(body, sort_keys=True, ensure_ascii=False)
         nameable = name is not None and PLACEHOLDER not in text and self._nameable(name, api_version, kind)
         shared = name if nameable else None
         key = (api_version, kind, _rename_json(text, shared) if shared else text)
@@ -76,8 +78,7 @@ class CoreSchemas:
         found, judged_as = self._verdicts[key]
         if judged_as is not None and name is not None and judged_as != name:
             found = [error.renamed(judged_as, name) for error in found]
-        found = sorted(found, key=lambda e: e.path)
-        return [error.describe() for error in found[:MAX_ERRORS_PER_DOCUMENT]]
+        return _sorted(found)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 (one CoreSchemas per run)
     def _nameable(self, name: str, api_version: str, kind: str) -> bool:
@@ -135,6 +136,19 @@ class _Error:
         where = ".".join(self.path) or "(document)"
         message = self.message if len(self.message) <= 300 else self.message[:297] + "..."
         return f"{where}: {message}"
+
+
+def _sorted(found: list[_Error]) -> list[str]:
+    return [error.describe() for error in sorted(found, key=lambda e: e.path)[:MAX_ERRORS_PER_DOCUMENT]]
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` is JSON as it is: string keys, and strings, numbers, booleans and null as scalars."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, str | int | float | bool)
 
 
 def _rename_json(text: str, name: str) -> str:
