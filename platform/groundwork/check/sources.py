@@ -26,6 +26,7 @@ _GRAPH_KEYS = ("resources", "bases", "components")
 _GENERATORS = {"configMapGenerator": "ConfigMap", "secretGenerator": "Secret"}
 
 Key = tuple[str, str]  # (kind, metadata.name)
+_CUT = Path("/dev/null/cycle")  # marks a walk in which a kustomization reached itself again
 
 
 class SourceIndex:
@@ -34,6 +35,7 @@ class SourceIndex:
     def __init__(self) -> None:
         self._files: dict[Path, list[Key]] = {}
         self._kustomizations: dict[Path, Any] = {}  # a base's kustomization is read once, not once per overlay
+        self._folders: dict[Path, list[tuple[Key, Path]]] = {}  # and walked once: every overlay shares it
         self._lock = threading.Lock()
 
     def sources(self, folder: Path) -> dict[Key, Path]:
@@ -44,9 +46,24 @@ class SourceIndex:
         return found
 
     def _walk(self, folder: Path, seen: set[Path]) -> Iterator[tuple[Key, Path]]:
+        """What `folder` builds, in kustomize's order (a folder reached twice adds what it added the first time;
+        `sources` keeps the first). Walked once per run and remembered, unless a cycle was cut inside it."""
         if folder in seen:
+            seen.add(_CUT)
             return
-        seen.add(folder)
+        with self._lock:
+            walked = self._folders.get(folder)
+        if walked is None:
+            inner = {*seen, folder} - {_CUT}
+            walked = list(self._walk_once(folder, inner))
+            if _CUT in inner:
+                seen.add(_CUT)
+            else:
+                with self._lock:
+                    self._folders[folder] = walked
+        yield from walked
+
+    def _walk_once(self, folder: Path, seen: set[Path]) -> Iterator[tuple[Key, Path]]:
         file = kustomization_file(folder)
         content = self._kustomization(file) if file else None
         if file is None or not isinstance(content, dict):
