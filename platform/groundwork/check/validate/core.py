@@ -50,8 +50,9 @@ class CoreSchemas:
         self._folder = f"kubernetes-json-schema/v{self.version}-local-strict"
         self._registry: Registry[Any] | None = None
         self._validators: dict[tuple[str, str], jsonschema.protocols.Validator | None] = {}
-        self._words: set[str] | None = None  # the property names and enum values of every definition
-        self._kind_words: dict[tuple[str, str], set[str]] = {}
+        # The property names and enum values of every definition, and of each kind's own schema, one a line.
+        self._words: str | None = None
+        self._kind_words: dict[tuple[str, str], str] = {}
         # (apiVersion, kind, the document as JSON, its service's name taken out) -> its errors, and that name
         self._verdicts: dict[tuple[str, str, str], tuple[list[_Error], str | None]] = {}
 
@@ -87,12 +88,13 @@ class CoreSchemas:
             return False
         if self._words is None:
             definitions = kv.schema_contents(f"{self._folder}/_definitions.json", self.version)
-            self._words = set(_schema_words(definitions))
+            self._words = "\n".join(sorted(set(_schema_words(definitions))))
         if (api_version, kind) not in self._kind_words:
             validator = self._validators[(api_version, kind)]
-            self._kind_words[(api_version, kind)] = set(_schema_words(validator.schema if validator else {}))
-        words = (*self._words, *self._kind_words[(api_version, kind)])
-        return not any(_whole_word(name).search(word) for word in words)
+            words = set(_schema_words(validator.schema if validator else {}))
+            self._kind_words[(api_version, kind)] = "\n".join(sorted(words))
+        found = _whole_word(name)  # a line break ends a word as any other separator does
+        return not found.search(self._words) and not found.search(self._kind_words[(api_version, kind)])
 
     def _validator(self, api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
         key = (api_version, kind)
