@@ -18,6 +18,10 @@ from groundwork.sandbox.toolchain import Toolchain
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# On a new machine `make test` builds the engines in the background while the rest of the suite runs (about an
+# hour on 2 cores); the sandbox tests, last, wait for it this long at most. The wait is not part of a test's
+# own timeout (the tests' timeout marker is func_only): see tests/sandbox/test_sandbox_e2e.py.
+BUILD_WAIT_SECONDS = 75 * 60.0
 
 
 def require_sandbox_tools() -> Toolchain:
@@ -34,7 +38,7 @@ def require_sandbox_tools() -> Toolchain:
             pytest.fail(message)
         pytest.skip(message)
     for name in tools.missing():
-        tools.build(name, lambda line: None)
+        tools.build(name, lambda line: None, wait_seconds=BUILD_WAIT_SECONDS)
     return tools
 
 

@@ -3,16 +3,19 @@ and the add-ons the sandbox names as not run."""
 
 from __future__ import annotations
 
+import fcntl
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from sandbox_support import REPO_ROOT
 
-from groundwork.errors import GroundworkError
+from groundwork.errors import GroundworkError, ToolBroken
+from groundwork.sandbox import toolchain
 from groundwork.sandbox.gomod import parse_gomod, staging_version, wrapper_replaces
 from groundwork.sandbox.recipes import RECIPES
-from groundwork.sandbox.toolchain import load_tool_pins
+from groundwork.sandbox.toolchain import Toolchain, load_tool_pins
 from groundwork.sandbox.up import dev_applications, preview_summary, skipped_addons
 
 # Shapes taken from the upstream modules' go.mod files (Kubernetes, Argo CD, Pulumi, etcd), shortened.
@@ -134,3 +137,25 @@ def test_the_sandbox_waits_for_one_dev_application_per_app() -> None:
 )
 def test_a_preview_is_said_in_words_changes_first(changes: dict[str, int], words: str) -> None:
     assert preview_summary(changes) == words
+
+
+def test_waiting_for_another_processes_build_is_bounded_and_names_the_tool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test (or `up`) finding a background build of the same tool holding its lock waits for it, but not past
+    its limit: then one line naming the tool and the build's log, and nothing built here."""
+    if shutil.which("go") is None:
+        pytest.skip("go is not installed")
+    monkeypatch.setattr(toolchain, "LOCK_POLL_SECONDS", 0.01)
+    tools = Toolchain(load_tool_pins(REPO_ROOT), tmp_path)
+    (tmp_path / "build").mkdir()
+    with (tmp_path / "build" / ".kwok.lock").open("w") as held:  # another open file: flock says busy
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waited: list[str] = []
+        with pytest.raises(ToolBroken) as raised:
+            tools.build("kwok", waited.append, wait_seconds=0.2)
+    assert waited == ["waiting for another build of kwok on this machine to finish"]
+    assert str(raised.value).startswith("kwok was still being built by another process after 0 min")
+    assert str(tmp_path / toolchain.BUILD_LOG) in raised.value.fix
+    assert not tools.built("kwok")
+    assert not (tmp_path / "build" / f"kwok-{tools.pin('kwok').version}").exists()

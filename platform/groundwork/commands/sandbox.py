@@ -23,7 +23,7 @@ def build(
     ] = False,
 ) -> None:
     """Build every pinned sandbox tool that is not cached yet (from its Go module; once per machine)."""
-    from groundwork.sandbox.toolchain import Toolchain
+    from groundwork.sandbox.toolchain import BUILD_LOG, Toolchain
     from groundwork.sandbox.up import build_tools
 
     root = find_template_root()
@@ -35,7 +35,7 @@ def build(
         if not missing:
             typer.echo("every sandbox tool is already built")
             return
-        log = tools.root / "sandbox-build.log"
+        log = tools.root / BUILD_LOG
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("ab") as out:
             process = subprocess.Popen(

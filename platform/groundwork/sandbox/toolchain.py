@@ -13,9 +13,11 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import yaml
 
@@ -26,6 +28,8 @@ from groundwork.sandbox.recipes import RECIPES
 
 TOOLS_KEY = "tools"
 GO_VERSION_LINE = "go 1.26.0"
+BUILD_LOG = "sandbox-build.log"  # `groundwork sandbox build --background` writes here, in the cache
+LOCK_POLL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -107,10 +111,10 @@ class Toolchain:
             )
         return Path(str(info["Dir"]))
 
-    def build(self, name: str, echo: Callable[[str], None] = print) -> Path:
+    def build(self, name: str, echo: Callable[[str], None] = print, wait_seconds: float | None = None) -> Path:
         """Build `name` unless its binaries are cached; return the folder holding them. One build of a tool at a
         time per machine: a second caller (a background build started by scripts/install-tools, a test, `up`)
-        waits for the first and then finds it built."""
+        waits for the first (at most `wait_seconds`, if given) and then finds it built."""
         if self.built(name):
             return self.bin_dir(name)
         if shutil.which("go") is None:
@@ -118,11 +122,9 @@ class Toolchain:
         locks = self.root / "build"
         locks.mkdir(parents=True, exist_ok=True)
         with (locks / f".{name}.lock").open("w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not _try_lock(lock):
                 echo(f"waiting for another build of {name} on this machine to finish")
-                fcntl.flock(lock, fcntl.LOCK_EX)
+                _wait_for_lock(lock, name, wait_seconds, self.root / BUILD_LOG)
             if self.built(name):
                 return self.bin_dir(name)
             return self._build(name, echo)
@@ -181,6 +183,30 @@ class Toolchain:
                 path.chmod(0o755 if path.is_dir() else 0o644)
             source.chmod(0o755)
         return source
+
+
+def _try_lock(lock: IO[str]) -> bool:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _wait_for_lock(lock: IO[str], name: str, wait_seconds: float | None, log: Path) -> None:
+    """Hold `lock` once the build holding it ends; ToolBroken after `wait_seconds` (None: wait as long as it
+    takes)."""
+    if wait_seconds is None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + wait_seconds
+    while not _try_lock(lock):
+        if time.monotonic() > deadline:
+            raise ToolBroken(
+                f"{name} was still being built by another process after {wait_seconds / 60:.0f} min",
+                f"let that build finish (its log, for a background build: {log}), then run again",
+            )
+        time.sleep(LOCK_POLL_SECONDS)
 
 
 def _binary_name(package: str) -> str:
