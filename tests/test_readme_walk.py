@@ -35,7 +35,7 @@ NEW_EXAMPLE = (
     "--consumers gateway --dest ../orders"
 )
 COPY_EXAMPLE = (
-    "copier copy --defaults --vcs-ref v0.2.0 --data service_name=orders --data owner_team=team-commerce "
+    "copier copy --defaults --vcs-ref v0.3.0 --data service_name=orders --data owner_team=team-commerce "
     "--data domain=commerce gh:<org>/groundwork orders"
 )
 PROMOTE_EXAMPLE = "groundwork promote order --from dev --to staging --commit"
@@ -141,8 +141,8 @@ def _git(cwd: Path, *args: str) -> str:
 def test_readme_walk_on_a_fresh_clone(tmp_path: Path) -> None:
     upstream = tmp_path / "upstream.git"
     _git(tmp_path, "clone", "-q", "--bare", str(REPO), str(upstream))
-    if "v0.2.0" not in _git(upstream, "tag").split():  # a CI clone may come without tags: README's names HEAD
-        _git(upstream, "tag", "v0.2.0", "HEAD")
+    if "v0.3.0" not in _git(upstream, "tag").split():  # a CI clone may come without tags: README's names HEAD
+        _git(upstream, "tag", "v0.3.0", "HEAD")
     gitconfig = tmp_path / "gitconfig"
     for name in ("platform", "groundwork"):
         key = f"url.{upstream.as_uri()}.insteadOf"
