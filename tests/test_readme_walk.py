@@ -39,6 +39,10 @@ COPY_EXAMPLE = (
     "--data domain=commerce gh:<org>/groundwork orders"
 )
 PROMOTE_EXAMPLE = "groundwork promote order --from dev --to staging --commit"
+# README's release (the copier example's --vcs-ref) and the newer one the walk publishes before `copier update`.
+README_TAG = COPY_EXAMPLE.split("--vcs-ref ", 1)[1].split()[0]
+_MAJOR, _MINOR, _PATCH = (int(part) for part in README_TAG[1:].split("."))
+NEWER_TAG = f"v{_MAJOR}.{_MINOR}.{_PATCH + 1}"
 
 # Commands README shows that the walk does not run, and why. Each is a synopsis whose concrete form is walked,
 # a name in a sentence, or needs what this machine cannot give (a cluster, Docker, GitHub, a shell profile).
@@ -141,8 +145,8 @@ def _git(cwd: Path, *args: str) -> str:
 def test_readme_walk_on_a_fresh_clone(tmp_path: Path) -> None:
     upstream = tmp_path / "upstream.git"
     _git(tmp_path, "clone", "-q", "--bare", str(REPO), str(upstream))
-    if "v0.3.0" not in _git(upstream, "tag").split():  # a CI clone may come without tags: README's names HEAD
-        _git(upstream, "tag", "v0.3.0", "HEAD")
+    if README_TAG not in _git(upstream, "tag").split():  # a CI clone may come without tags: README's names HEAD
+        _git(upstream, "tag", README_TAG, "HEAD")
     gitconfig = tmp_path / "gitconfig"
     for name in ("platform", "groundwork"):
         key = f"url.{upstream.as_uri()}.insteadOf"
@@ -197,9 +201,9 @@ def _release_newer_template(upstream: Path, work: Path, env: dict[str, str]) -> 
         path = work / readme
         title, rest = path.read_text(encoding="utf-8").split("\n", 1)
         path.write_text(f"{title}\n\n{NEWER_LINE}\n{rest}", encoding="utf-8")
-    for args in (("add", "-A"), ("commit", "-q", "-m", "newer templates"), ("tag", "v0.2.1"), ("push", "-q")):
+    for args in (("add", "-A"), ("commit", "-q", "-m", "newer templates"), ("tag", NEWER_TAG), ("push", "-q")):
         subprocess.run(["git", *args], cwd=work, env=env, check=True, capture_output=True)
-    subprocess.run(["git", "push", "-q", "origin", "v0.2.1"], cwd=work, env=env, check=True, capture_output=True)
+    subprocess.run(["git", "push", "-q", "origin", NEWER_TAG], cwd=work, env=env, check=True, capture_output=True)
 
 
 def _after(step: Step, where: dict[str, Path], out: str) -> None:
@@ -214,7 +218,7 @@ def _after(step: Step, where: dict[str, Path], out: str) -> None:
         assert "order: staging now runs ghcr.io/acme/order:0.1.1@sha256:" in out, out
     elif step.command.startswith("copier update"):
         answers = yaml.safe_load((folder / ".copier-answers.yml").read_text())
-        assert answers["_commit"] == "v0.2.1", f"{step.where}: {answers['_commit']}"
+        assert answers["_commit"] == NEWER_TAG, f"{step.where}: {answers['_commit']}"
         assert NEWER_LINE in (folder / "README.md").read_text()
         conflicts = [p for p in folder.rglob("*") if p.suffix == ".rej" and ".venv" not in p.parts]
         assert not conflicts
