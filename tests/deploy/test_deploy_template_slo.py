@@ -242,12 +242,7 @@ def test_alerts_fire_exactly_when_both_windows_burn_faster_than_their_factor(app
                 "alert_rule_test": [_expected(app, slo, speed, speed == "Slow") for speed, *_ in BURNS],
             }
         )
-    unit = {"rule_files": files, "evaluation_interval": "1m", "tests": tests}
-    (tmp_path / "unit.yaml").write_text(yaml.safe_dump(unit, sort_keys=False))
-    result = subprocess.run(
-        ["promtool", "test", "rules", "unit.yaml"], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _promtool_passes(tmp_path, files, tests)
 
 
 @needs_promtool
@@ -271,12 +266,7 @@ def test_an_entry_recording_budgets_without_a_team_is_left_to_its_own_rules(app:
             {"expr": "namespace_job:slo_availability_errors:ratio_rate1h", "eval_time": "120m", "exp_samples": []}
         ],
     }
-    unit = {"rule_files": ["fleet.yaml", "service.yaml"], "evaluation_interval": "1m", "tests": [test]}
-    (tmp_path / "unit.yaml").write_text(yaml.safe_dump(unit, sort_keys=False))
-    result = subprocess.run(
-        ["promtool", "test", "rules", "unit.yaml"], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _promtool_passes(tmp_path, ["fleet.yaml", "service.yaml"], [test])
 
 
 @needs_promtool
@@ -292,21 +282,21 @@ def test_alert_description_renders_the_burning_ratio(app: RenderedApp, tmp_path:
         for key, value in rule["annotations"].items()
     }
     expected["exp_alerts"][0]["exp_annotations"] = annotations
-    unit = {
-        "rule_files": files,
-        "evaluation_interval": "1m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": _traffic(app, "availability", round(ratio * REQUESTS_PER_MINUTE), minutes=121),
-                "alert_rule_test": [expected],
-            }
-        ],
+    test = {
+        "interval": "1m",
+        "input_series": _traffic(app, "availability", round(ratio * REQUESTS_PER_MINUTE), minutes=121),
+        "alert_rule_test": [expected],
     }
-    (tmp_path / "unit.yaml").write_text(yaml.safe_dump(unit, sort_keys=False))
-    result = subprocess.run(
-        ["promtool", "test", "rules", "unit.yaml"], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _promtool_passes(tmp_path, files, [test])
     assert f"{ratio * 100:.4g}% of the requests to {app.service} were answered with a 5xx" in annotations["description"]
     assert annotations["runbook_url"] == runbook(app)
+
+
+def _promtool_passes(folder: Path, rule_files: list[str], tests: list[dict[str, Any]]) -> None:
+    """`promtool test rules` of `tests` over `rule_files` (in `folder`) passes."""
+    unit = {"rule_files": rule_files, "evaluation_interval": "1m", "tests": tests}
+    (folder / "unit.yaml").write_text(yaml.safe_dump(unit, sort_keys=False))
+    result = subprocess.run(
+        ["promtool", "test", "rules", "unit.yaml"], cwd=folder, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
