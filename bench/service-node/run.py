@@ -15,9 +15,9 @@ the committed lock file and builds it, then serves it three ways on loopback and
 Servers run on CPU 0, wrk and the sink on CPU 1 (taskset). It reports medians of requests/s and p99, the cost
 of (b) and (c) against (a), (b)'s share of the stock cost (goal: at most half), server CPU per request, RSS,
 and whether (b) exported spans for about 10 % of the requests and counted every request in /metrics. Writes
-bench/results/service-node-<date>.md and .json.
+bench/results/service-node-<date>[-<suffix>].md and .json.
 
-Usage: uv run python bench/service-node/run.py [--seconds 10] [--rounds 3] [--warmup 3]
+Usage: uv run python bench/service-node/run.py [--seconds 10] [--rounds 3] [--warmup 3] [--suffix NAME]
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--suffix", default="", help="results/service-node-<date>-<suffix>.*: keeps earlier runs")
     args = parser.parse_args()
     os.sched_setaffinity(0, {1})  # this process hosts the sink: keep it off the servers' CPU
     command = "uv run python bench/service-node/run.py " + " ".join(sys.argv[1:])
@@ -148,7 +149,7 @@ def main() -> None:
     finally:
         processes.stop_all()
         receiver.stop()
-    print(write(payload))
+    print(write(payload, args.suffix))
 
 
 def report(
@@ -177,7 +178,8 @@ def report(
         "command": command,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": pybench.machine_facts(),
-        "load": "shared machine, loaded by other work during this run (one run, at the end of the session)",
+        "load": "shared 2-core machine; 1-minute load average before each round "
+        f"{min(r.load_before for r in runs):.1f} to {max(r.load_before for r in runs):.1f}",
         "runs": [asdict(r) for r in runs],
         "median": median,
         "cost_vs_off": cost,
@@ -197,10 +199,11 @@ def report(
     }
 
 
-def write(payload: dict[str, Any]) -> Path:
+def write(payload: dict[str, Any], suffix: str) -> Path:
     day = payload["date"][:10]
+    name = f"service-node-{day}" + (f"-{suffix}" if suffix else "")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"service-node-{day}.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     m, cost, cpu, sig = (
         payload["median"],
         payload["cost_vs_off"],
@@ -237,7 +240,7 @@ def write(payload: dict[str, Any]) -> Path:
         f"(c) exported {sig['c_server_spans']} server spans",
         f"- stock packages: {', '.join(payload['stock_packages'])}",
     ]
-    path = RESULTS / f"service-node-{day}.md"
+    path = RESULTS / f"{name}.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

@@ -1,18 +1,32 @@
 // Logs: one JSON object per line on stdout (pino). Keys (the platform contract): timestamp (ISO 8601, UTC, ms),
-// level, event, service, and inside a request trace_id / span_id. Lines are written asynchronously: while one
-// write is in flight the next lines queue and go out together (no write call per request under load), and
-// flushLogs() writes whatever is queued before the process exits.
+// level, event, service, and inside a request trace_id / span_id. Each line is written at once (pino's
+// synchronous destination, its default for stdout): nothing is lost when the process dies, and no line waits
+// in a buffer. (The asynchronous one re-measures its whole pending buffer on every line and hands each batch to
+// a worker thread: more CPU per request under load, bench/service-node.)
 import { pino, type DestinationStream, type Logger } from "pino";
 
 import type { LogLevel } from "./settings.js";
 
 export type { Logger };
 
-const stdout = pino.destination({ dest: 1, sync: false });
+const stdout = pino.destination({ dest: 1, sync: true });
 
-/** Write every queued line now (at exit: after the last request, before process.exit). */
+/** Write anything still buffered (at exit: after the last request, before process.exit). */
 export function flushLogs(): void {
   stdout.flushSync();
+}
+
+let stampedAt = Number.NaN;
+let stamp = "";
+
+/** pino's timestamp fragment, formatted once per millisecond (lines of the same millisecond share it). */
+function isoTimestamp(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"timestamp":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
 }
 
 export function buildLogger(service: string, level: LogLevel, destination: DestinationStream = stdout): Logger {
@@ -21,7 +35,7 @@ export function buildLogger(service: string, level: LogLevel, destination: Desti
       level,
       base: { service },
       messageKey: "event",
-      timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+      timestamp: isoTimestamp,
       formatters: { level: (label) => ({ level: label === "warn" ? "warning" : label }) },
     },
     destination,

@@ -17,17 +17,22 @@ export function methodLabel(method: string): string {
 type RequestLabel = (typeof REQUEST_LABELS)[number];
 
 interface Series {
-  requests: ReturnType<Counter<RequestLabel>["labels"]>;
+  labels: Record<RequestLabel, string>;
+  /** Requests served since the last scrape; the scrape adds them to http_requests_total. */
+  served: number;
   duration: ReturnType<Histogram<RequestLabel>["labels"]>;
 }
 
+/** The RED metrics. Per request: one histogram observation into a series looked up by route, status and
+ * method (no label object built, no key string); the request counter and the in-flight gauge are plain
+ * numbers that prom-client reads through their `collect` hooks at each scrape. */
 export class RedMetrics {
   private readonly requests: Counter<RequestLabel>;
   private readonly duration: Histogram<RequestLabel>;
-  private readonly inFlight: Gauge;
-  // The bound series per method, route and status: label values are looked up once, not per request (the
-  // values are bounded: methods, route templates and status codes).
-  private readonly series = new Map<string, Series>();
+  // route -> status -> method -> series (all bounded: route templates, status codes, methods).
+  private readonly series = new Map<string, Map<number, Map<string, Series>>>();
+  private readonly all: Series[] = [];
+  private active = 0;
 
   constructor(registry: Registry) {
     this.requests = new Counter({
@@ -35,6 +40,12 @@ export class RedMetrics {
       help: "HTTP requests served, by method, route template and status code.",
       labelNames: REQUEST_LABELS,
       registers: [registry],
+      collect: () => {
+        for (const series of this.all) {
+          this.requests.inc(series.labels, series.served);
+          series.served = 0;
+        }
+      },
     });
     this.duration = new Histogram({
       name: "http_request_duration_seconds",
@@ -43,28 +54,41 @@ export class RedMetrics {
       buckets: [...LATENCY_BUCKETS],
       registers: [registry],
     });
-    this.inFlight = new Gauge({
+    const inFlight: Gauge = new Gauge({
       name: "http_requests_in_flight",
       help: "HTTP requests being served right now.",
       registers: [registry],
+      collect: () => {
+        inFlight.set(this.active);
+      },
     });
   }
 
   started(): void {
-    this.inFlight.inc();
+    this.active += 1;
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    this.inFlight.dec();
-    const key = `${method} ${route} ${status}`;
-    let bound = this.series.get(key);
-    if (bound === undefined) {
-      const labels = { method, route, status: String(status) };
-      bound = { requests: this.requests.labels(labels), duration: this.duration.labels(labels) };
-      this.series.set(key, bound);
+    this.active -= 1;
+    let byStatus = this.series.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map<number, Map<string, Series>>();
+      this.series.set(route, byStatus);
     }
-    bound.requests.inc();
-    bound.duration.observe(seconds);
+    let byMethod = byStatus.get(status);
+    if (byMethod === undefined) {
+      byMethod = new Map<string, Series>();
+      byStatus.set(status, byMethod);
+    }
+    let series = byMethod.get(method);
+    if (series === undefined) {
+      const labels = { method, route, status: String(status) };
+      series = { labels, served: 0, duration: this.duration.labels(labels) };
+      byMethod.set(method, series);
+      this.all.push(series);
+    }
+    series.served += 1;
+    series.duration.observe(seconds);
   }
 }
 

@@ -24,6 +24,7 @@ const UNTRACED_PATHS = new Set(["/livez", "/readyz", "/startupz", "/metrics"]);
 interface RequestTelemetry {
   start: number;
   method: string;
+  path: string;
   span: Span | undefined;
 }
 
@@ -52,13 +53,14 @@ export function installTelemetry(app: FastifyInstance, options: TelemetryOptions
 
   app.addHook("onRequest", (request, _reply, done) => {
     const method = methodLabel(request.method);
+    const path = pathOf(request.url);
     let span: Span | undefined;
-    if (tracer !== undefined && !UNTRACED_PATHS.has(pathOf(request.url))) {
+    if (tracer !== undefined && !UNTRACED_PATHS.has(path)) {
       const parent = propagation.extract(ROOT_CONTEXT, request.headers);
       span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
       request.traceContext = trace.setSpan(parent, span);
     }
-    request.telemetry = { start: performance.now(), method, span };
+    request.telemetry = { start: performance.now(), method, path, span };
     metrics?.started();
     done();
   });
@@ -78,7 +80,7 @@ export function installTelemetry(app: FastifyInstance, options: TelemetryOptions
       if (route !== UNMATCHED_ROUTE) span.updateName(`${state.method} ${route}`);
       span.setAttributes({
         "http.request.method": state.method,
-        "url.path": pathOf(request.url),
+        "url.path": state.path,
         "http.response.status_code": status,
         ...(route !== UNMATCHED_ROUTE ? { "http.route": route } : {}),
         ...(state.method === OTHER_METHOD ? { "http.request.method_original": request.method } : {}),
@@ -90,7 +92,7 @@ export function installTelemetry(app: FastifyInstance, options: TelemetryOptions
       const line: RequestLine = {
         method: state.method,
         route,
-        path: pathOf(request.url),
+        path: state.path,
         status,
         duration_ms: Math.round(seconds * 1_000_000) / 1000,
       };

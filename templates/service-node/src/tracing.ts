@@ -57,8 +57,12 @@ export function buildPropagator(settings: Settings): TextMapPropagator {
   return new CompositePropagator({ propagators });
 }
 
-/** The provider, registered globally (context manager and propagator), or undefined when OTEL_SDK_DISABLED.
- * `processor` replaces the OTLP batch exporter (tests pass an in-memory one). */
+/** The provider, registered globally with the propagator, or undefined when OTEL_SDK_DISABLED. `processor`
+ * replaces the OTLP batch exporter (tests pass an in-memory one).
+ * No context manager is registered: each request's context travels explicitly (`request.traceContext`, passed
+ * to outbound calls), and the default AsyncLocalStorage manager, once the batch processor first uses it, keeps
+ * an async hook running on every promise and callback of the process (about a fifth of the template's
+ * telemetry cost, bench/service-node; docs/adr/0019). Code that needs `context.active()` registers one here. */
 export function buildTracerProvider(settings: Settings, processor?: SpanProcessor): NodeTracerProvider | undefined {
   if (settings.otelSdkDisabled) return undefined;
   const provider = new NodeTracerProvider({
@@ -66,7 +70,7 @@ export function buildTracerProvider(settings: Settings, processor?: SpanProcesso
     sampler: buildSampler(settings),
     spanProcessors: [processor ?? new BatchSpanProcessor(new OTLPTraceExporter())],
   });
-  provider.register({ propagator: buildPropagator(settings) });
+  provider.register({ propagator: buildPropagator(settings), contextManager: null });
   return provider;
 }
 
