@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import fcntl
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from sandbox_support import REPO_ROOT
 
 from groundwork.errors import GroundworkError, ToolBroken
 from groundwork.sandbox import toolchain
+from groundwork.sandbox.build import build_tools
 from groundwork.sandbox.gomod import parse_gomod, staging_version, wrapper_replaces
 from groundwork.sandbox.recipes import RECIPES
 from groundwork.sandbox.toolchain import Toolchain, load_tool_pins
@@ -159,3 +162,59 @@ def test_waiting_for_another_processes_build_is_bounded_and_names_the_tool(
     assert str(tmp_path / toolchain.BUILD_LOG) in raised.value.fix
     assert not tools.built("kwok")
     assert not (tmp_path / "build" / f"kwok-{tools.pin('kwok').version}").exists()
+
+
+def _stand_in_toolchain(root: Path, events: list[str], meet: threading.Barrier, broken: set[str]) -> Toolchain:
+    """A toolchain whose builds are stand-ins: each records its name in `events`, Helm's and Kubernetes' wait for
+    each other at `meet`, and the names in `broken` fail."""
+
+    class StandIn(Toolchain):
+        def build(self, name: str, echo: Callable[[str], None] = print, wait_seconds: float | None = None) -> Path:
+            events.append(name)
+            if name in ("helm", "kubernetes"):
+                meet.wait(timeout=30)
+            if name in broken:
+                raise ToolBroken(f"building {name} failed", "read its log")
+            self.bin_dir(name).mkdir(parents=True, exist_ok=True)
+            for binary in RECIPES[name].binaries:
+                (self.bin_dir(name) / binary).write_text("", encoding="utf-8")
+            return self.bin_dir(name)
+
+    return StandIn(load_tool_pins(REPO_ROOT), root)
+
+
+def test_two_tools_build_at_once_and_one_failure_leaves_the_others_built(tmp_path: Path) -> None:
+    """The first two builds (Helm, Kubernetes) run at the same time: each waits for the other at a barrier, which
+    two serial builds would never pass. A broken build does not stop the rest; its error is raised after them."""
+    events: list[str] = []
+    tools = _stand_in_toolchain(tmp_path, events, threading.Barrier(2), broken={"argocd"})
+    lines: list[str] = []
+    with pytest.raises(ToolBroken, match="building argocd failed"):
+        build_tools(tools, lines.append, jobs=2)
+    assert sorted(events) == sorted(RECIPES)
+    assert tools.missing() == ["argocd"]
+    assert "built kubernetes" in lines
+    assert "built argocd" not in lines
+
+
+def test_nothing_is_built_when_every_tool_is_cached(tmp_path: Path) -> None:
+    events: list[str] = []
+    tools = _stand_in_toolchain(tmp_path, events, threading.Barrier(2), broken=set())
+    assert build_tools(tools, lambda line: None) == list(RECIPES)
+    assert build_tools(tools, lambda line: None) == []
+    assert len(events) == len(RECIPES)
+
+
+def test_a_main_of_our_own_links_exactly_the_packages_its_recipe_fetches() -> None:
+    """A recipe with a main of groundwork's own (Argo CD's three components) `go get`s its `packages`; the main
+    must import each of them and no other command of the module."""
+    pins = load_tool_pins(REPO_ROOT)
+    with_main = {name: recipe for name, recipe in RECIPES.items() if recipe.main is not None}
+    assert with_main, "no recipe builds a main of its own"
+    for name, recipe in with_main.items():
+        assert recipe.main is not None
+        assert len(recipe.binaries) == 1
+        source = (toolchain.MAINS / recipe.main).read_text(encoding="utf-8")
+        module = pins[name].module
+        commands = {line.split('"')[1] for line in source.splitlines() if f'"{module}/cmd/' in line}
+        assert commands == {f"{module}/{package}" for package in recipe.packages}

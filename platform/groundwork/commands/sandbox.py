@@ -23,8 +23,8 @@ def build(
     ] = False,
 ) -> None:
     """Build every pinned sandbox tool that is not cached yet (from its Go module; once per machine)."""
+    from groundwork.sandbox.build import build_tools
     from groundwork.sandbox.toolchain import BUILD_LOG, Toolchain
-    from groundwork.sandbox.up import build_tools
 
     root = find_template_root()
     tools = Toolchain.for_repository(root)

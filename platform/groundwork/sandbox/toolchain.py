@@ -30,6 +30,7 @@ TOOLS_KEY = "tools"
 GO_VERSION_LINE = "go 1.26.0"
 BUILD_LOG = "sandbox-build.log"  # `groundwork sandbox build --background` writes here, in the cache
 LOCK_POLL_SECONDS = 5.0
+MAINS = Path(__file__).parent / "mains"  # main packages of groundwork's own (recipes.Recipe.main)
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,14 @@ class Toolchain:
             _write_wrapper(work, name, wrapper_replaces(parse_gomod(upstream), staging))
             packages = [f"{pin.module}/{package}".rstrip("/") for package in recipe.packages]
             _run(["go", "get", *[f"{package}@{pin.version}" for package in packages]], work, env)
+            if recipe.main is not None:
+                packages = [_write_main(work, recipe.main, recipe.binaries[0])]
             _run(["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(out) + "/", *packages], work, env)
         target = self.bin_dir(name)
         target.mkdir(parents=True, exist_ok=True)
         produced = {path.name: path for path in out.iterdir()}
-        for package, binary in zip(recipe.packages, recipe.binaries, strict=True):
+        built_from = recipe.packages if recipe.main is None else (f"cmd/{recipe.binaries[0]}",)
+        for package, binary in zip(built_from, recipe.binaries, strict=True):
             built_name = _binary_name(f"{pin.module}/{package}".rstrip("/"))
             source_binary = produced.get(binary) or produced.get(built_name)
             if source_binary is None:
@@ -230,6 +234,14 @@ def _prepare_generated(source: Path, generate: tuple[str, tuple[str, ...]], vers
     folder, command = generate
     env = {**os.environ, "VERSION": version.lstrip("v"), "GOFLAGS": "-mod=mod"}
     _run(list(command), source / folder, env)
+
+
+def _write_main(work: Path, main: str, binary: str) -> str:
+    """Put groundwork's own main package (sandbox/mains/<main>) into the wrapper module; return its package."""
+    folder = work / "cmd" / binary
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(MAINS / main, folder / "main.go")
+    return f"./cmd/{binary}"
 
 
 def _write_wrapper(work: Path, name: str, replaces: list[str]) -> None:

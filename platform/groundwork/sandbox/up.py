@@ -35,11 +35,11 @@ from groundwork.provision.argocd_wait import wait_for_applications
 from groundwork.provision.kube import KubectlApplicationReader
 from groundwork.provision.record import ProvisionRecord, record_path, write_record
 from groundwork.sandbox.argocd import redis_password_file, start_argocd, stop_argocd
+from groundwork.sandbox.build import build_tools
 from groundwork.sandbox.cluster import SandboxLayout, start_control_plane, stop_control_plane
 from groundwork.sandbox.crds import crd_files
 from groundwork.sandbox.kube import Kube
 from groundwork.sandbox.processes import Supervisor
-from groundwork.sandbox.recipes import RECIPES
 from groundwork.sandbox.stack import SandboxStack
 from groundwork.sandbox.toolchain import Toolchain
 
@@ -121,16 +121,6 @@ def preview_summary(changes: Mapping[str, int]) -> str:
 
 def _changes_first(item: tuple[str, int]) -> tuple[bool, str]:
     return item[0] == "same", item[0]
-
-
-def build_tools(tools: Toolchain, echo: Callable[[str], None]) -> list[str]:
-    """Build every missing tool; return the names built now."""
-    built: list[str] = []
-    for name in RECIPES:
-        if not tools.built(name):
-            tools.build(name, echo)
-            built.append(name)
-    return built
 
 
 def sandbox_up(
