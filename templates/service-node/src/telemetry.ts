@@ -1,6 +1,6 @@
 // The three signals of every request from two Fastify hooks: a server span (W3C context extracted from the
 // headers), RED metrics and the JSON access line. The span's context travels on the request
-// (`request.traceContext`), which the handlers pass to outbound calls and logs.
+// (`request.traceContext`, made only when a handler asks for it), which the handlers pass to outbound calls.
 import { performance } from "node:perf_hooks";
 
 import {
@@ -25,13 +25,14 @@ interface RequestTelemetry {
   start: number;
   method: string;
   path: string;
+  parent: Context;
   span: Span | undefined;
 }
 
 declare module "fastify" {
   interface FastifyRequest {
     telemetry: RequestTelemetry | null;
-    traceContext: Context | null;
+    readonly traceContext: Context | null;
   }
 }
 
@@ -49,18 +50,23 @@ function pathOf(url: string): string {
 export function installTelemetry(app: FastifyInstance, options: TelemetryOptions): void {
   const { tracer, metrics, accessLog } = options;
   app.decorateRequest("telemetry", null);
-  app.decorateRequest("traceContext", null);
+  app.decorateRequest("traceContext", {
+    getter(this: FastifyRequest): Context | null {
+      const state = this.telemetry;
+      return state?.span === undefined ? null : trace.setSpan(state.parent, state.span);
+    },
+  });
 
   app.addHook("onRequest", (request, _reply, done) => {
     const method = methodLabel(request.method);
     const path = pathOf(request.url);
+    let parent = ROOT_CONTEXT;
     let span: Span | undefined;
     if (tracer !== undefined && !UNTRACED_PATHS.has(path)) {
-      const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+      parent = propagation.extract(ROOT_CONTEXT, request.headers);
       span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
-      request.traceContext = trace.setSpan(parent, span);
     }
-    request.telemetry = { start: performance.now(), method, path, span };
+    request.telemetry = { start: performance.now(), method, path, parent, span };
     metrics?.started();
     done();
   });
