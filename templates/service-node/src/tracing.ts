@@ -62,7 +62,7 @@ export function buildPropagator(settings: Settings): TextMapPropagator {
  * No context manager is registered: each request's context travels explicitly (`request.traceContext`, passed
  * to outbound calls), and the default AsyncLocalStorage manager, once the batch processor first uses it, keeps
  * an async hook running on every promise and callback of the process (about a tenth of the template's
- * telemetry cost, bench/service-node; docs/adr/0019). Code that needs `context.active()` registers one here. */
+ * telemetry cost, bench/service-node; docs/adr/0020). Code that needs `context.active()` registers one here. */
 export function buildTracerProvider(settings: Settings, processor?: SpanProcessor): NodeTracerProvider | undefined {
   if (settings.otelSdkDisabled) return undefined;
   const provider = new NodeTracerProvider({
