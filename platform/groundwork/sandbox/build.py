@@ -7,7 +7,9 @@ once fill those stretches, so a new machine waits for the longest chain of build
 tests use it early in the suite), then by cold build time, longest first.
 """
 
+import resource
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,16 +35,28 @@ def build_tools(tools: Toolchain, echo: Callable[[str], None], jobs: int = BUILD
     failures: dict[str, GroundworkError] = {}
 
     def one(name: str) -> None:
+        start = time.monotonic()
         try:
             tools.build(name, say)
         except GroundworkError as error:
             failures[name] = error
         else:
-            say(f"built {name}")
+            say(f"built {name} in {(time.monotonic() - start) / 60:.1f} min")
 
+    start, cpu = time.monotonic(), _children_cpu_seconds()
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="build") as pool:
         list(pool.map(one, missing))
+    say(
+        f"{len(missing) - len(failures)} of {len(missing)} tools built in {(time.monotonic() - start) / 60:.1f} min, "
+        f"{(_children_cpu_seconds() - cpu) / 60:.1f} CPU-min of go"
+    )
     for name in missing:
         if name in failures:
             raise failures[name]
     return missing
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of this process's finished child processes (`go` and the compilers it ran), user and system."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
