@@ -1,8 +1,9 @@
 """Benchmark the Node.js service template's telemetry against none and against the stock auto-instrumentation,
 with the same wrk load as bench/service (whose helpers it reuses).
 
-Not a test: it scaffolds `benchnode` with `groundwork new service --stack node`, installs it with `npm ci` from
-the committed lock file and builds it, then serves it three ways on loopback and loads each with
+Not a test: it scaffolds `benchnode` with `groundwork new service --stack node --ref HEAD` (this checkout's
+template, not the latest tag), installs it with `npm ci` from the committed lock file and builds it, then
+serves it three ways on loopback and loads each with
 `wrk -t2 -c16 -d<seconds>s --latency /v1/hello` in interleaved rounds a,b,c,a,b,c,...:
 
 - (a) telemetry off: OTEL_SDK_DISABLED=true APP_METRICS_ENABLED=false APP_ACCESS_LOG=false;
@@ -75,6 +76,8 @@ def scaffold(work: Path) -> Path:
             "--stack",
             "node",
             "--no-deploy",
+            "--ref",
+            "HEAD",  # this checkout's template, uncommitted changes included (without it: the latest tag)
             "--dest",
             str(project),
         ],
