@@ -81,7 +81,7 @@ def node_service(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_node_service_passes_its_own_tests_lint_and_strict_type_check(node_service: Path) -> None:
     tests = _run(["node", "--test", "dist/test/"], cwd=node_service)
     assert "# fail 0" in tests.stdout
-    assert "# pass 9" in tests.stdout
+    assert "# pass 11" in tests.stdout
     _run(["npm", "run", "typecheck"], cwd=node_service)
     _run(["npm", "run", "lint"], cwd=node_service)
     config = json.loads((node_service / "tsconfig.json").read_text())
@@ -106,7 +106,7 @@ def test_conform_passes_on_the_rendered_node_service(node_service: Path, tmp_pat
     # Readiness item 6 cites the committed report (scripts/conformance-reports): it says what the suite finds.
     committed = json.loads((REPO_ROOT / "docs" / "conformance" / "node.json").read_text())
     assert {item["clause"]: item["status"] for item in committed["results"]} == statuses
-    assert "application/json" in next(r["evidence"] for r in report["results"] if r["clause"] == "traces.export")
+    assert "application/x-protobuf" in next(r["evidence"] for r in report["results"] if r["clause"] == "traces.export")
 
 
 @pytest.mark.parametrize("name", list(ANSWER_SETS))

@@ -1,20 +1,12 @@
 // Logs: one JSON object per line on stdout (pino). Keys (the platform contract): timestamp (ISO 8601, UTC, ms),
-// level, event, service, and inside a request trace_id / span_id. Each line is written at once (pino's
-// synchronous destination, its default for stdout): nothing is lost when the process dies, and no line waits
-// in a buffer. (The asynchronous one re-measures its whole pending buffer on every line and hands each batch to
-// a worker thread: more CPU per request under load, bench/service-node.)
+// level, event, service, and inside a request trace_id / span_id. The lines of one event-loop turn are written
+// together (stdout.ts).
 import { pino, type DestinationStream, type Logger } from "pino";
 
 import type { LogLevel } from "./settings.js";
+import { stdout } from "./stdout.js";
 
 export type { Logger };
-
-const stdout = pino.destination({ dest: 1, sync: true });
-
-/** Write anything still buffered (at exit: after the last request, before process.exit). */
-export function flushLogs(): void {
-  stdout.flushSync();
-}
 
 let stampedAt = Number.NaN;
 let stamp = "";

@@ -2,7 +2,7 @@
 // variables (the exporter reads OTEL_EXPORTER_OTLP_* and the batch processor OTEL_BSP_* itself).
 import { propagation, type TextMapPropagator } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { detectResources, envDetector, resourceFromAttributes, type Resource } from "@opentelemetry/resources";
 import {
   AlwaysOffSampler,
