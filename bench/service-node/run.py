@@ -13,12 +13,16 @@ serves it three ways on loopback and loads each with
   preloaded (stock.mjs) with the same sampling and sink. Its packages (STOCK_PACKAGES) are installed into the
   rendered project only (`npm install --no-save`).
 
+With `--baseline REF`, a fourth server (d) is (b) rendered from the template at REF, in the same rounds, and
+the report gives (b) minus (d) per round: the machine's drift cancels out of a pair measured back to back.
+
 Servers run on CPU 0, wrk and the sink on CPU 1 (taskset). It reports medians of requests/s and p99, the cost
 of (b) and (c) against (a), (b)'s share of the stock cost (goal: at most half), server CPU per request, RSS,
 and whether (b) exported spans for about 10 % of the requests and counted every request in /metrics. Writes
 bench/results/service-node-<date>[-<suffix>].md and .json.
 
 Usage: uv run python bench/service-node/run.py [--seconds 10] [--rounds 3] [--warmup 3] [--suffix NAME]
+       [--baseline REF]
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from groundwork.conform.otlp import SPAN_KIND_SERVER, OtlpReceiver  # noqa: E402
 
 SERVICE = "benchnode"
 CONFIGS = ("a", "b", "c")
+BASELINE = "d"  # --baseline REF: (b) rendered from the template at REF
 LABELS = {"a": "(a) telemetry off", "b": "(b) template instrumentation", "c": "(c) stock auto-instrumentation"}
 # The stock instrumentation, installed into the rendered project only: pinned here, in one place.
 # (The release line of the template's SDK: 0.82 needs @opentelemetry/api 1.10, which its core 2.x refuses.)
@@ -59,8 +64,11 @@ def sh(command: list[str], cwd: Path) -> None:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
 
 
-def scaffold(work: Path) -> Path:
-    project = work / SERVICE
+def scaffold(work: Path, ref: str = "HEAD") -> Path:
+    """The service rendered at `ref`, installed from its lock file and built, with the stock packages beside
+    (in the baseline too: (b) and (d) are installed the same way)."""
+    project = work / ref.replace("/", "-") / SERVICE
+    project.parent.mkdir(parents=True, exist_ok=True)
     sh(
         [
             sys.executable,
@@ -77,7 +85,7 @@ def scaffold(work: Path) -> Path:
             "node",
             "--no-deploy",
             "--ref",
-            "HEAD",  # this checkout's template, uncommitted changes included (without it: the latest tag)
+            ref,  # HEAD: this checkout's template, uncommitted changes included (without it: the latest tag)
             "--dest",
             str(project),
         ],
@@ -96,8 +104,8 @@ def start(processes: pybench.Processes, config: str, project: Path, sink: str, l
     command = ["node", "dist/src/main.js"]
     if config == "a":
         env = pybench.clean_env(**base, OTEL_SDK_DISABLED="true", APP_METRICS_ENABLED="false", APP_ACCESS_LOG="false")
-    elif config == "b":
-        env = pybench.clean_env(**base, OTEL_EXPORTER_OTLP_ENDPOINT=sink, OTEL_SERVICE_NAME=f"{SERVICE}-b")
+    elif config in ("b", BASELINE):
+        env = pybench.clean_env(**base, OTEL_EXPORTER_OTLP_ENDPOINT=sink, OTEL_SERVICE_NAME=f"{SERVICE}-{config}")
     else:
         env = pybench.clean_env(
             **base,
@@ -129,7 +137,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--suffix", default="", help="results/service-node-<date>-<suffix>.*: keeps earlier runs")
+    parser.add_argument("--baseline", default="", help="also serve (b) as the template was at this git ref")
     args = parser.parse_args()
+    configs = (*CONFIGS, BASELINE) if args.baseline else CONFIGS
+    if args.baseline:
+        LABELS[BASELINE] = f"(d) template at {args.baseline}"
     os.sched_setaffinity(0, {1})  # this process hosts the sink: keep it off the servers' CPU
     command = "uv run python bench/service-node/run.py " + " ".join(sys.argv[1:])
     processes = pybench.Processes()
@@ -139,16 +151,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-node-") as scratch:
             work = Path(scratch)
             project = scaffold(work)
-            servers = {c: start(processes, c, project, receiver.url, work) for c in CONFIGS}
+            projects = {c: project for c in CONFIGS}
+            if args.baseline:
+                projects[BASELINE] = scaffold(work, args.baseline)
+            servers = {c: start(processes, c, projects[c], receiver.url, work) for c in configs}
             for server in servers.values():
                 pybench.wrk(server.base + pybench.PATH, args.warmup, args.connections, args.threads, 1)
             counted_before = pybench.counted_requests(servers["b"], pybench.PATH)
-            runs = [pybench.measure(servers[c], r, args, 1) for r in range(1, args.rounds + 1) for c in CONFIGS]
+            runs = [pybench.measure(servers[c], r, args, 1) for r in range(1, args.rounds + 1) for c in configs]
             counted = pybench.counted_requests(servers["b"], pybench.PATH) - counted_before
             for server in servers.values():
                 server.rss_after_mb = pybench.rss_mb(server.process.pid)
             receiver.wait_for(lambda spans: False, 3.0)  # let the last batches arrive
-            payload = report(args, command, runs, servers, receiver, counted)
+            payload = report(args, command, runs, servers, receiver, counted, configs)
     finally:
         processes.stop_all()
         receiver.stop()
@@ -162,13 +177,14 @@ def report(
     servers: dict[str, pybench.Server],
     receiver: OtlpReceiver,
     counted: float,
+    configs: tuple[str, ...],
 ) -> dict[str, Any]:
     median = {
         c: {
             k: statistics.median(getattr(r, k) for r in runs if r.config == c)
             for k in ("requests_per_second", "p99_ms", "cpu_us_per_request")
         }
-        for c in CONFIGS
+        for c in configs
     }
     rps = {c: median[c]["requests_per_second"] for c in CONFIGS}
     cost = {c: 1 - rps[c] / rps["a"] for c in ("b", "c")}
@@ -199,6 +215,23 @@ def report(
             "b_metrics_counted": counted,
         },
         "stock_packages": list(STOCK_PACKAGES),
+        "labels": {c: LABELS[c] for c in configs},
+        "baseline": baseline_pairs(runs) if BASELINE in configs else None,
+    }
+
+
+def baseline_pairs(runs: list[pybench.Run]) -> dict[str, Any]:
+    """(b) minus (d) per round, in server CPU per request and in requests/s: each pair ran back to back."""
+    b = {r.round: r for r in runs if r.config == "b"}
+    d = {r.round: r for r in runs if r.config == BASELINE}
+    cpu = [b[n].cpu_us_per_request - d[n].cpu_us_per_request for n in sorted(b)]
+    rps = [b[n].requests_per_second / d[n].requests_per_second - 1 for n in sorted(b)]
+    return {
+        "cpu_us_per_request": cpu,
+        "median_cpu_us_per_request": statistics.median(cpu),
+        "rps_change": rps,
+        "median_rps_change": statistics.median(rps),
+        "rounds_b_cheaper": sum(1 for x in cpu if x < 0),
     }
 
 
@@ -222,10 +255,10 @@ def write(payload: dict[str, Any], suffix: str) -> Path:
         "| config | requests/s (median) | p99 ms | server CPU us/request | RSS MB (start, after) |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for c in CONFIGS:
+    for c, label in payload["labels"].items():
         rss = payload["rss_mb"][c]
         lines.append(
-            f"| {LABELS[c]} | {m[c]['requests_per_second']:.0f} | {m[c]['p99_ms']:.2f} | "
+            f"| {label} | {m[c]['requests_per_second']:.0f} | {m[c]['p99_ms']:.2f} | "
             f"{m[c]['cpu_us_per_request']:.0f} | {rss[0]:.0f}, {rss[1]:.0f} |"
         )
     lines += [
@@ -243,6 +276,14 @@ def write(payload: dict[str, Any], suffix: str) -> Path:
         f"(c) exported {sig['c_server_spans']} server spans",
         f"- stock packages: {', '.join(payload['stock_packages'])}",
     ]
+    pairs = payload["baseline"]
+    if pairs is not None:
+        lines.append(
+            f"- (b) - (d), per round: server CPU {pairs['median_cpu_us_per_request']:+.1f} us/request (median; "
+            + ", ".join(f"{x:+.1f}" for x in pairs["cpu_us_per_request"])
+            + f"), requests/s {pairs['median_rps_change']:+.1%} (median); (b) cheaper in "
+            f"{pairs['rounds_b_cheaper']} of {len(pairs['cpu_us_per_request'])} rounds"
+        )
     path = RESULTS / f"{name}.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
