@@ -81,7 +81,7 @@ def node_service(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_node_service_passes_its_own_tests_lint_and_strict_type_check(node_service: Path) -> None:
     tests = _run(["node", "--test", "dist/test/"], cwd=node_service)
     assert "# fail 0" in tests.stdout
-    assert "# pass 11" in tests.stdout
+    assert "# pass 12" in tests.stdout
     _run(["npm", "run", "typecheck"], cwd=node_service)
     _run(["npm", "run", "lint"], cwd=node_service)
     config = json.loads((node_service / "tsconfig.json").read_text())

@@ -1,8 +1,9 @@
 // RED metrics with the platform's names and buckets (prom-client), plus per-downstream call metrics.
 // Probes and /metrics are counted too; `route` is the route template, `unmatched` when no route matched.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 
 import { LATENCY_BUCKETS } from "./about.js";
+import { BucketHistogram, type HistogramSeries } from "./histogram.js";
 
 export const UNMATCHED_ROUTE = "unmatched";
 export const OTHER_METHOD = "_OTHER";
@@ -20,15 +21,15 @@ interface Series {
   labels: Record<RequestLabel, string>;
   /** Requests served since the last scrape; the scrape adds them to http_requests_total. */
   served: number;
-  duration: ReturnType<Histogram<RequestLabel>["labels"]>;
+  duration: HistogramSeries;
 }
 
 /** The RED metrics. Per request: one histogram observation into a series looked up by route, status and
- * method (no label object built, no key string); the request counter and the in-flight gauge are plain
- * numbers that prom-client reads through their `collect` hooks at each scrape. */
+ * method (no label object built, no key string; histogram.ts); the request counter and the in-flight gauge are
+ * plain numbers that prom-client reads through their `collect` hooks at each scrape. */
 export class RedMetrics {
   private readonly requests: Counter<RequestLabel>;
-  private readonly duration: Histogram<RequestLabel>;
+  private readonly duration: BucketHistogram<RequestLabel>;
   // route -> status -> method -> series (all bounded: route templates, status codes, methods).
   private readonly series = new Map<string, Map<number, Map<string, Series>>>();
   private readonly all: Series[] = [];
@@ -47,13 +48,12 @@ export class RedMetrics {
         }
       },
     });
-    this.duration = new Histogram({
-      name: "http_request_duration_seconds",
-      help: "Time to serve an HTTP request, by method, route template and status code.",
-      labelNames: REQUEST_LABELS,
-      buckets: [...LATENCY_BUCKETS],
-      registers: [registry],
-    });
+    this.duration = new BucketHistogram(
+      "http_request_duration_seconds",
+      "Time to serve an HTTP request, by method, route template and status code.",
+      LATENCY_BUCKETS,
+      registry,
+    );
     const inFlight: Gauge = new Gauge({
       name: "http_requests_in_flight",
       help: "HTTP requests being served right now.",
@@ -83,12 +83,12 @@ export class RedMetrics {
     let series = byMethod.get(method);
     if (series === undefined) {
       const labels = { method, route, status: String(status) };
-      series = { labels, served: 0, duration: this.duration.labels(labels) };
+      series = { labels, served: 0, duration: this.duration.addSeries(labels) };
       byMethod.set(method, series);
       this.all.push(series);
     }
     series.served += 1;
-    series.duration.observe(seconds);
+    this.duration.observe(series.duration, seconds);
   }
 }
 

@@ -1,8 +1,6 @@
 // The three signals of every request from two Fastify hooks: a server span (W3C context extracted from the
 // headers), RED metrics and the JSON access line. The span's context travels on the request
 // (`request.traceContext`, made only when a handler asks for it), which the handlers pass to outbound calls.
-import { performance } from "node:perf_hooks";
-
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -22,7 +20,6 @@ import { methodLabel, OTHER_METHOD, UNMATCHED_ROUTE, type RedMetrics } from "./m
 const UNTRACED_PATHS = new Set(["/livez", "/readyz", "/startupz", "/metrics"]);
 
 interface RequestTelemetry {
-  start: number;
   method: string;
   path: string;
   parent: Context;
@@ -66,7 +63,7 @@ export function installTelemetry(app: FastifyInstance, options: TelemetryOptions
       parent = propagation.extract(ROOT_CONTEXT, request.headers);
       span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
     }
-    request.telemetry = { start: performance.now(), method, path, parent, span };
+    request.telemetry = { method, path, parent, span };
     metrics?.started();
     done();
   });
@@ -77,7 +74,8 @@ export function installTelemetry(app: FastifyInstance, options: TelemetryOptions
       done();
       return;
     }
-    const seconds = (performance.now() - state.start) / 1000;
+    // Fastify's clock for the request: from before the onRequest hooks to the response's last byte.
+    const seconds = reply.elapsedTime / 1000;
     const route = routeOf(request);
     const status = reply.statusCode;
     metrics?.observe(state.method, route, status, seconds);
