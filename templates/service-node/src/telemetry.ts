@@ -13,7 +13,7 @@ import {
 } from "@opentelemetry/api";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 
-import type { RequestLine } from "./logs.js";
+import type { AccessLog, RequestLine } from "./logs.js";
 import { methodLabel, OTHER_METHOD, UNMATCHED_ROUTE, type RedMetrics } from "./metrics.js";
 
 // Probes and scrapes are counted and logged, but not traced: they would drown the traces that matter.
@@ -36,7 +36,7 @@ declare module "fastify" {
 export interface TelemetryOptions {
   tracer: Tracer | undefined;
   metrics: RedMetrics | undefined;
-  accessLog: ((line: RequestLine) => void) | undefined;
+  accessLog: AccessLog | undefined;
 }
 
 function pathOf(url: string): string {
@@ -93,19 +93,16 @@ export function installTelemetry(app: FastifyInstance, options: TelemetryOptions
     }
     span?.end();
     if (accessLog !== undefined) {
+      const ids = span?.spanContext();
       const line: RequestLine = {
-        method: state.method,
-        route,
+        event: "request",
         path: state.path,
         status,
         duration_ms: Math.round(seconds * 1_000_000) / 1000,
+        trace_id: ids?.traceId,
+        span_id: ids?.spanId,
       };
-      if (span !== undefined) {
-        const context = span.spanContext();
-        line.trace_id = context.traceId;
-        line.span_id = context.spanId;
-      }
-      accessLog(line);
+      accessLog(state.method, route, line);
     }
     done();
   });
