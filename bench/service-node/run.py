@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,33 @@ def scaffold(work: Path, ref: str = "HEAD") -> Path:
     return project
 
 
+def positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type: a number of `kind` above zero, or argparse's one-line usage error."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be above 0")
+        return value
+
+    return parse
+
+
+def check_ref(ref: str) -> None:
+    """Refuse --baseline at once, before the first install, when `ref` names no commit of this checkout."""
+    known = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        cwd=HERE,
+        capture_output=True,
+        check=False,
+    )
+    if known.returncode != 0:
+        raise SystemExit(f"--baseline {ref!r}: no such commit, tag or branch here; give one `git log` shows")
+
+
 def start(processes: pybench.Processes, config: str, project: Path, sink: str, logs: Path) -> pybench.Server:
     port = pybench.free_port()
     base = {"APP_HOST": "127.0.0.1", "APP_PORT": str(port), "NODE_ENV": "production"}
@@ -131,15 +159,17 @@ def start(processes: pybench.Processes, config: str, project: Path, sink: str, l
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=positive(float), default=10.0)
+    parser.add_argument("--rounds", type=positive(int), default=3)
+    parser.add_argument("--warmup", type=positive(float), default=3.0)
+    parser.add_argument("--connections", type=positive(int), default=16)
+    parser.add_argument("--threads", type=positive(int), default=2)
     parser.add_argument("--suffix", default="", help="results/service-node-<date>-<suffix>.*: keeps earlier runs")
     parser.add_argument("--baseline", default="", help="also serve (b) as the template was at this git ref")
     args = parser.parse_args()
     configs = (*CONFIGS, BASELINE) if args.baseline else CONFIGS
+    if args.baseline:
+        check_ref(args.baseline)
     if args.baseline:
         LABELS[BASELINE] = f"(d) template at {args.baseline}"
     os.sched_setaffinity(0, {1})  # this process hosts the sink: keep it off the servers' CPU
