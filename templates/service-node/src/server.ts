@@ -6,7 +6,6 @@ import type { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { version } from "./about.js";
 import type { Service } from "./app.js";
 import { drainSeconds, flushSeconds, type Settings } from "./settings.js";
-import { flushStdout } from "./stdout.js";
 import { shutdownTracerProvider } from "./tracing.js";
 
 export async function serve(service: Service, settings: Settings, provider?: NodeTracerProvider): Promise<void> {
@@ -36,8 +35,7 @@ export async function serve(service: Service, settings: Settings, provider?: Nod
     await service.closeClients();
     const flushed = provider === undefined || (await shutdownTracerProvider(provider, flushSeconds(settings)));
     log.info({ spans_flushed: flushed }, "stopped");
-    flushStdout();
-    process.exit(0);
+    process.exit(0); // the exit handler of stdout.ts writes the last log lines
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));

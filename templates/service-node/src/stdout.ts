@@ -37,14 +37,8 @@ export class TurnBatch implements DestinationStream {
   };
 }
 
-const fd1 = pino.destination({ dest: 1, sync: true });
-export const stdout = new TurnBatch(fd1);
+export const stdout = new TurnBatch(pino.destination({ dest: 1, sync: true }));
+// process.exit() (the end of the graceful shutdown, a refused start) and an uncaught exception both end here.
 process.on("exit", () => {
   stdout.flush();
 });
-
-/** Write every line logged so far (at exit: after the last request, before process.exit). */
-export function flushStdout(): void {
-  stdout.flush();
-  fd1.flushSync();
-}
